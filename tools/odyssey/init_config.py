@@ -1,0 +1,137 @@
+"""``odyssey init``: write a commented starter configuration."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from odyssey.config import (
+    DEFAULT_AGENT_EXCLUDE,
+    DEFAULT_AGENT_PATHS,
+    DEFAULT_ROOT_ALLOW,
+    REPORT_NAME_REGEX,
+    AgentsConfig,
+    Config,
+    ConfigError,
+)
+
+STARTER = '''\
+# odyssey configuration. Every key is optional: the defaults below are what odyssey uses without this section.
+# Rule codes and their documentation: `odyssey rules`.
+
+# Globs (gitignore-like) never checked, on top of .gitignore.
+exclude = []
+# Rules to run: "ALL", a family prefix ("LNK"), or codes. `ignore` wins over `select` for equal specificity.
+select = ["ALL"]
+ignore = []
+# docs-dir = "docs"               # mkdocs' docs_dir is used when mkdocs.yml exists
+# mkdocs-config = "mkdocs.yml"
+# max-file-size = 4194304         # bytes; larger Markdown files are reported (INP004) and skipped
+# jobs = 0                        # parser processes for large repositories; 0 = one per CPU
+
+[{prefix}per-file-ignores]
+# "notes/archive/**" = ["LNK", "ANC"]
+
+[{prefix}placement]
+# Markdown allowed at the repository root; any other root .md is misplaced (PLC001).
+root-allow = {root_allow}
+# Where a misplaced document of no declared kind belongs.
+default-destination = "docs"
+
+[{prefix}naming]
+# Directory -> pattern for the Markdown file names under it: "kebab", "snake", "any", or a regex.
+patterns = {{ docs = "kebab", notes = "kebab", agents = "kebab" }}
+# Names that always pass.
+allow = ["README.md", "index.md"]
+
+# Kinds of document: recognized by frontmatter `type:`, path globs or a file-name regex; `dirs` are where they may
+# live (the first is the suggested destination). Declaring any kind replaces the defaults, shown here.
+[[{prefix}kinds]]
+name = "agent"
+type = "agent"
+paths = {agent_paths}
+exclude = {agent_exclude}
+frontmatter-keys = ["name", "description", "tools"]
+dirs = ["agents", ".claude/agents"]
+
+[[{prefix}kinds]]
+name = "note"
+type = "note"
+dirs = ["notes"]
+
+[[{prefix}kinds]]
+name = "report"
+type = "report"
+name-regex = '{report_regex}'
+dirs = ["notes"]
+
+[{prefix}links]
+# Absolute path prefixes that are paths on somebody's machine, never repository paths (LNK003).
+machine-path-prefixes = {machine_prefixes}
+
+[{prefix}anchors]
+# "auto": mkdocs anchors for pages under docs-dir when mkdocs.yml exists, GitHub anchors elsewhere.
+slug-style = "auto"
+
+[{prefix}orphans]
+# Every document must be reachable by links from these (and from the mkdocs nav).
+roots = {orphan_roots}
+exempt = {orphan_exempt}
+
+[{prefix}agents]
+paths = {agent_paths}
+# Files under those paths that are not agent definitions.
+exclude = {agent_exclude}
+# schema = "schemas/agent.schema.json"            # replaces the built-in Claude Code subagent schema
+# schema-extension = "schemas/agent-extra.json"   # adds properties/required to it
+delegation-headings = {delegation_headings}
+allow-skip-level = true
+require-symmetric = true
+# known-tools = []                                  # tool names accepted on top of Claude Code's
+'''
+
+
+def starter_config(pyproject: bool) -> str:
+    defaults = Config(root=Path("."))
+    text = STARTER.format(
+        prefix="tool.odyssey." if pyproject else "",
+        root_allow=json.dumps(list(DEFAULT_ROOT_ALLOW)),
+        agent_paths=json.dumps(list(DEFAULT_AGENT_PATHS)),
+        agent_exclude=json.dumps(list(DEFAULT_AGENT_EXCLUDE)),
+        report_regex=REPORT_NAME_REGEX,
+        orphan_roots=json.dumps(list(defaults.orphan_roots)),
+        orphan_exempt=json.dumps(list(defaults.orphan_exempt)),
+        delegation_headings=json.dumps(list(AgentsConfig().delegation_headings)),
+        machine_prefixes=json.dumps(list(defaults.machine_path_prefixes)),
+    )
+    if pyproject:
+        return "[tool.odyssey]\n" + text
+    return text
+
+
+def write_starter_config(root: Path, force: bool = False) -> tuple[Path, str]:
+    """Append ``[tool.odyssey]`` to pyproject.toml when there is one without it, else create odyssey.toml.
+
+    An existing odyssey.toml wins over pyproject.toml (as in ``load_config``), so it is never bypassed.
+    """
+    pyproject = root / "pyproject.toml"
+    target = root / "odyssey.toml"
+    if pyproject.is_file() and not target.exists():
+        existing = pyproject.read_text(encoding="utf-8")
+        try:
+            tool = tomllib.loads(existing).get("tool", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{pyproject.name}: invalid TOML: {exc}") from exc
+        configured = isinstance(tool, dict) and "odyssey" in tool
+        if configured:
+            if not force:
+                return pyproject, "exists"
+            raise FileExistsError(f"{pyproject.name} already has [tool.odyssey]; edit it by hand")
+        separator = "" if existing.endswith("\n\n") else ("\n" if existing.endswith("\n") else "\n\n")
+        pyproject.write_text(existing + separator + starter_config(pyproject=True), encoding="utf-8")
+        return pyproject, "appended"
+    if target.exists() and not force:
+        return target, "exists"
+    target.write_text(starter_config(pyproject=False), encoding="utf-8")
+    return target, "written"
