@@ -1,6 +1,6 @@
 """LeNet-5 speed: lenet5 (numpy) against PyTorch CPU, same architecture, each in its own process on both cores.
 
-Usage: ``.venv/bin/python benchmarks/lenet5_speed.py [--rounds 5] [--seconds 6]``
+Usage: ``.venv/bin/python benchmarks/lenet5_speed.py [--rounds 5] [--seconds 5] [--wait-quiet 10]``
 
 Each round starts one process per framework, alternating numpy and torch so that machine noise hits both alike, and
 each process measures, after a warm-up:
@@ -10,9 +10,11 @@ each process measures, after a warm-up:
 - inference: preprocess + forward at batch 256 (PyTorch under ``inference_mode``).
 
 numpy processes run with ``OPENBLAS_NUM_THREADS=1`` (lenet5 splits each batch over its own 2 threads; a second BLAS
-thread per call only adds spinning), torch processes with ``torch.set_num_threads(2)``. The script prints every run,
-the medians and the ratios against the targets (training >= 1.0x PyTorch, goal 1.3x; inference >= 0.6x, goal 1.0x).
-It is a script, not a test: pytest never collects it.
+thread per call only adds spinning), torch processes with ``torch.set_num_threads(2)``. The script prints every run
+with the CPU that other processes used meanwhile ("background", in cores: this machine is shared, and both
+frameworks slow down sharply when their two threads do not get two cores), the medians and the ratios against the
+targets (training >= 1.0x PyTorch, goal 1.3x; inference >= 0.6x, goal 1.0x). Before each run it waits up to
+``--wait-quiet`` seconds for the machine to go quiet. It is a script, not a test: pytest never collects it.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import argparse
 import json
 import logging
 import os
+import resource
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +37,42 @@ WORKER = Path(__file__).resolve().parent / "_lenet5_speed_worker.py"
 TARGETS = {"train": (1.0, 1.3), "infer": (0.6, 1.0)}  # (target, goal) as numpy / torch
 
 
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds all processes spent busy since boot (Linux ``/proc/stat``), None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def background_cores(seconds: float = 1.0) -> float | None:
+    """Cores' worth of CPU that other processes use right now, measured over ``seconds``."""
+    before = busy_cpu_seconds()
+    if before is None:
+        return None
+    time.sleep(seconds)
+    after = busy_cpu_seconds()
+    return None if after is None else (after - before) / seconds
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.3) -> float | None:
+    """Sleep until background load drops under ``threshold`` cores or ``max_wait`` seconds pass; the last reading."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        load = background_cores()
+        if load is None or load < threshold or time.monotonic() >= deadline:
+            return load
+        time.sleep(1.0)
+
+
 def run_worker(framework: str, seconds: float) -> dict[str, float]:
     env = dict(os.environ)
     if framework == "numpy":
@@ -40,18 +80,31 @@ def run_worker(framework: str, seconds: float) -> dict[str, float]:
     else:
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.pop(name, None)
+    busy_before, child_before, start = busy_cpu_seconds(), children_cpu_seconds(), time.monotonic()
     done = subprocess.run(
         [sys.executable, str(WORKER), framework, str(seconds)], env=env, capture_output=True, text=True, check=False
     )
+    busy_after, child_after, wall = busy_cpu_seconds(), children_cpu_seconds(), time.monotonic() - start
     if done.returncode != 0:
         raise RuntimeError(f"{framework} worker failed:\n{done.stderr.strip()}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if busy_before is not None and busy_after is not None:
+        # whatever the machine was busy with beyond this worker (startup included), in cores
+        result["background_cores"] = max(0.0, (busy_after - busy_before) - (child_after - child_before)) / wall
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="alternated numpy/torch rounds (default 5)")
-    parser.add_argument("--seconds", type=float, default=6.0, help="timed seconds per measurement (default 6)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement (default 5)")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="before each run, wait up to this long for other processes to go quiet (default 10; 0 = never)",
+    )
     parser.add_argument("--only", choices=("numpy", "torch"), help="run one framework only (profiling)")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.seconds <= 0:
@@ -59,15 +112,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     frameworks = [args.only] if args.only else ["numpy", "torch"]
     results: dict[str, list[dict[str, float]]] = {f: [] for f in frameworks}
-    print(f"{'round':>5} {'framework':>9} {'threads':>7} {'train b32 /s':>13} {'infer b256 /s':>14}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(f"{'round':>5} {'framework':>9} {'threads':>7} {'train b32 /s':>13} {'infer b256 /s':>14} {'background':>11}")
     for round_index in range(args.rounds):
         order = frameworks if round_index % 2 == 0 else frameworks[::-1]
         for framework in order:
+            if args.wait_quiet > 0:
+                wait_for_quiet(args.wait_quiet)
             r = run_worker(framework, args.seconds)
             results[framework].append(r)
+            background = r.get("background_cores")
             print(
                 f"{round_index + 1:>5} {framework:>9} {r['threads']:>7} "
-                f"{r['train_samples_per_s']:>13.0f} {r['infer_samples_per_s']:>14.0f}",
+                f"{r['train_samples_per_s']:>13.0f} {r['infer_samples_per_s']:>14.0f} "
+                f"{'n/a' if background is None else f'{background:.2f} cores':>11}",
                 flush=True,
             )
 
@@ -78,6 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\nmedians (samples/s):")
     for f, m in medians.items():
         print(f"  {f:>5}: train (batch 32) {m['train']:8.0f}   inference (batch 256) {m['infer']:8.0f}")
+    backgrounds = [r["background_cores"] for runs in results.values() for r in runs if "background_cores" in r]
+    if backgrounds and statistics.median(backgrounds) > 0.3:
+        print(
+            f"\nWARNING: other processes used a median {statistics.median(backgrounds):.2f} cores during the runs; "
+            "two-thread timings (PyTorch's especially) degrade sharply then, so these ratios are not representative."
+        )
     if len(medians) == 2:
         print("\nnumpy / torch:")
         for kind, label in (("train", "training, batch 32"), ("infer", "inference, batch 256")):

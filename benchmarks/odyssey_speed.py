@@ -89,14 +89,12 @@ class Tool:
     full: tuple[str, ...]
     files: tuple[str, ...]
     ok_codes: tuple[int, ...]  # exit statuses of a run that worked (finding problems is working)
-    is_peer: bool = True
 
 
 @dataclass
 class Measurement:
-    tool: str
-    scenario: str  # full | pre-commit
-    docs: int  # documents the command was given
+    """Seconds of each run: wall clock, and CPU (user + system, workers included)."""
+
     walls: list[float]
     cpus: list[float]
 
@@ -112,9 +110,9 @@ class Measurement:
 @dataclass
 class Row:
     tool: str
-    scenario: str
-    repo_docs: int
-    docs: int
+    scenario: str  # full | pre-commit
+    repo_docs: int  # size of the repository
+    docs: int  # documents the command was given
     measurement: Measurement | None
     note: str = ""  # why there is no measurement
 
@@ -123,7 +121,7 @@ class Row:
 def odyssey_tool() -> Tool:
     script = Path(sys.executable).parent / "odyssey"
     argv = (str(script),) if script.is_file() else (sys.executable, "-m", "odyssey")
-    return Tool("odyssey check", (*argv, "check"), (*argv, "check"), ok_codes=(0, 1), is_peer=False)
+    return Tool("odyssey check", (*argv, "check"), (*argv, "check"), ok_codes=(0, 1))
 
 
 def ensure_markdownlint(tools_dir: Path) -> tuple[Tool | None, str]:
@@ -139,7 +137,7 @@ def ensure_markdownlint(tools_dir: Path) -> tuple[Tool | None, str]:
             return None, f"npm install {MARKDOWNLINT_CLI2} failed: {failure}"
         if not binary.is_file():
             return None, f"npm install succeeded but {binary} is missing"
-    version = tool_version([str(binary), "--help"], first_line=True)
+    version = tool_version([str(binary), "--help"])  # "markdownlint-cli2 v0.22.1 (markdownlint v0.40.0)"
     name = "markdownlint-cli2" + (f" {version.split()[1]}" if version and len(version.split()) > 1 else "")
     return Tool(name, (str(binary), "**/*.md"), (str(binary),), ok_codes=(0, 1)), ""
 
@@ -184,13 +182,14 @@ def run_install(argv: list[str]) -> str:
     return ""
 
 
-def tool_version(argv: list[str], first_line: bool = True) -> str | None:
+def tool_version(argv: list[str]) -> str | None:
+    """First line a tool prints for ``argv`` (its version banner), or None when it does not run."""
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     text = (done.stdout or done.stderr).strip()
-    return text.splitlines()[0] if text and first_line else (text or None)
+    return text.splitlines()[0] if text else None
 
 
 # -- timing --------------------------------------------------------------------------------------------------------
@@ -230,7 +229,7 @@ def measure(tool: Tool, scenario: str, repo: Path, repo_docs: int, files: list[s
     walls, cpus, failure = time_command(argv, repo, runs, tool.ok_codes, budget, f"{tool.name} {scenario} {docs}")
     if failure:
         return Row(tool.name, scenario, repo_docs, docs, None, note=f"not available: {failure}")
-    return Row(tool.name, scenario, repo_docs, docs, Measurement(tool.name, scenario, docs, walls, cpus))
+    return Row(tool.name, scenario, repo_docs, docs, Measurement(walls, cpus))
 
 
 # -- repositories --------------------------------------------------------------------------------------------------
@@ -268,9 +267,12 @@ def sanity_run(odyssey: Tool, root: Path) -> str:
     counts = Counter(finding["code"] for finding in findings)
     planted = Counter(item["reason"] for item in manifest.broken_links) if manifest else Counter()
     by_code = ", ".join(f"{code} {count}" for code, count in sorted(counts.items()))
-    return (f"odyssey found {len(findings)} findings ({by_code}); planted: "
-            + ", ".join(f"{reason} {count}" for reason, count in sorted(planted.items()))
-            + (f", orphans {len(manifest.orphans)}, bad delegations {len(manifest.bad_delegations)}" if manifest else ""))
+    summary = f"odyssey found {len(findings)} findings ({by_code})"
+    if manifest is None:
+        return summary
+    planted_links = ", ".join(f"{reason} {count}" for reason, count in sorted(planted.items()))
+    return (f"{summary}; planted: {planted_links}, orphans {len(manifest.orphans)}, "
+            f"bad delegations {len(manifest.bad_delegations)}, broken nav entries {len(manifest.broken_nav)}")
 
 
 # -- profiling -----------------------------------------------------------------------------------------------------

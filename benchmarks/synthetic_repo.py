@@ -35,6 +35,7 @@ repository.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import math
@@ -204,6 +205,7 @@ class Manifest:
     docs: int
     seed: int
     version: int = GENERATOR_VERSION
+    generator: str = ""  # digest of this file's source: a kept repository is stale once the generator changes
     markdown_bytes: int = 0
     links: int = 0  # every link written outside code: inline, image, reference definitions, HTML, autolinks
     broken_links: list[dict[str, str]] = field(default_factory=list)  # {path, target, reason}
@@ -339,7 +341,6 @@ class Planner:
         for _ in range(own):
             stem = self.page_stem()
             path = self.unique_name(directory, stem)
-            self.used_paths.discard(path)
             page = self.add(path, "docs-page", title_case(stem.replace("-", " ").replace("_", " ")))
             index.children.append(page.path)
         rest = capacity - own
@@ -391,7 +392,6 @@ class Planner:
             role = AGENT_ROLES[number % len(AGENT_ROLES)]
             stem = f"{self.topic_name(self.rng.choice((1, 2)))}-{role}"
             path = self.unique_name("agents", stem)
-            self.used_paths.discard(path)
             agent = self.add(path, "agent", title_case(stem.replace("-", " ")), frontmatter=True, level=level)
             # Each agent below the top is delegated to by one agent one level up.
             parents = [a for a in agents if a.level == level - 1]
@@ -412,7 +412,6 @@ class Planner:
                 package = "visionlab" if number < 2 + len(modules) else f"visionlab_{(number - 2) // len(modules)}"
                 directory = f"src/{package}/{modules[(number - 2) % len(modules)]}"
             path = self.unique_name(directory, "README")
-            self.used_paths.discard(path)
             self.add(path, "package-readme", directory.replace("src/", "").replace("/", "."))
             for name in self.rng.sample(CODE_FILES, 4):
                 code_path = posixpath.join(directory, name)
@@ -432,13 +431,14 @@ class Planner:
         self.other_files["LICENSE"] = b"MIT License\n\nCopyright (c) 2024 VisionLab contributors\n"
 
     def plan_defects(self) -> None:
-        content = [p for p in self.pages if p.kind in ("docs-page", "note")]
-        for page in content:
-            if self.rng.random() < ORPHAN_RATE:
+        """Orphans (left out of every index, the nav and every link), frontmatter, mis-closed and unclosed fences."""
+        for page in self.pages:
+            if page.kind in ("docs-page", "note") and self.rng.random() < ORPHAN_RATE:
                 page.orphan = True
+        orphans = {page.path for page in self.pages if page.orphan}
         for page in self.pages:
             if page.kind in ("docs-index", "notes-index", "agents-index"):
-                page.children = [c for c in page.children if not self.page_by_path(c).orphan]
+                page.children = [child for child in page.children if child not in orphans]
             elif page.kind == "docs-page" and self.rng.random() < 0.2:
                 page.frontmatter = True
             if page.kind not in ("docs-index", "notes-index", "agents-index"):
@@ -446,11 +446,6 @@ class Planner:
                     page.misclosed = self.rng.choice((1, 1, 1, 2, 3))
                 if self.rng.random() < UNCLOSED_RATE:
                     page.unclosed = True
-
-    def page_by_path(self, path: str) -> Page:
-        if not hasattr(self, "_by_path"):
-            self._by_path = {p.path: p for p in self.pages}
-        return self._by_path[path]
 
 
 class Renderer:
@@ -542,7 +537,10 @@ class Renderer:
         rows = ["| Setting | Value | Notes |", "|---|---|---|"]
         for _ in range(self.rng.randint(3, 8)):
             topic = self.rng.choice(TOPICS)
-            note = self.links.pop() if with_link and self.links and self.rng.random() < 0.4 else f"`{self.rng.choice(FLAGS)}`"
+            if with_link and self.links and self.rng.random() < 0.4:
+                note = self.links.pop()
+            else:
+                note = f"`{self.rng.choice(FLAGS)}`"
             rows.append(f"| {topic} | {self.rng.choice(('0.01', '64', 'on', 'off', '3e-4', '47', 'sgd'))} | {note} |")
         self.emit("\n".join(rows))
 
@@ -658,7 +656,8 @@ class Renderer:
             self.emit(f"{level} {heading}")
             self.emit("")
             if page.kind == "agent" and heading == "Delegates To":
-                self.emit("\n".join(f"- {link}" for link in fixed) if fixed else "None: this agent does the work itself.")
+                delegates = "\n".join(f"- {link}" for link in fixed)
+                self.emit(delegates or "None: this agent does the work itself.")
                 self.emit("")
                 continue
             self.emit(self.paragraph(links=1 if self.rng.random() < 0.3 else 0))
@@ -853,7 +852,7 @@ def generate(out: Path, docs: int, seed: int = 0, git: bool = False, force: bool
     prepare_output(out, force)
     planner = Planner(docs, seed)
     pages = planner.plan()
-    manifest = Manifest(docs=docs, seed=seed)
+    manifest = Manifest(docs=docs, seed=seed, generator=generator_digest())
     repo = Repository(pages, planner.other_files, manifest)
     delegate_rng = random.Random(f"delegates/{seed}")
     for page in pages:
@@ -922,15 +921,20 @@ def commit_all(root: Path) -> None:
     )  # type: ignore[call-overload]
 
 
+def generator_digest() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
 def load_manifest(root: Path) -> Manifest | None:
-    """The manifest of a synthetic repository at ``root``, or None when there is none (or an older version)."""
+    """The manifest of a synthetic repository at ``root``, or None when there is none or another generator wrote it."""
     try:
         data = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = Manifest(**data)
+    except (OSError, ValueError, TypeError):
         return None
-    if data.get("version") != GENERATOR_VERSION:
+    if manifest.version != GENERATOR_VERSION or manifest.generator != generator_digest():
         return None
-    return Manifest(**data)
+    return manifest
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -953,8 +957,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.manifest:
         args.manifest.write_text(json.dumps(asdict(manifest), indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {manifest.docs} Markdown files ({manifest.markdown_bytes / 1e6:.1f} MB, mean "
-          f"{manifest.markdown_bytes / manifest.docs / 1024:.1f} KiB) and {manifest.other_files} other files to {args.out}")
+    mean = manifest.markdown_bytes / manifest.docs / 1024
+    print(f"wrote {manifest.docs} Markdown files ({manifest.markdown_bytes / 1e6:.1f} MB, mean {mean:.1f} KiB) "
+          f"and {manifest.other_files} other files to {args.out}")
     print(f"links: {manifest.links}, planted broken: {len(manifest.broken_links)}, broken nav entries: "
           f"{len(manifest.broken_nav)}, orphans: {len(manifest.orphans)}, mis-closed fences in "
           f"{len(manifest.misclosed_fences)} files, unclosed in {len(manifest.unclosed_fences)}, frontmatter on "

@@ -30,27 +30,42 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show defaults, except empty ones and where the help already tells it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _add_train(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("train", help="train a model and save it to --weights-dir")
-    parser.add_argument("--dataset", choices=DATASET_NAMES, default="emnist-balanced")
+    parser = commands.add_parser(
+        "train", help="train a model and save it to --weights-dir", formatter_class=_HelpFormatter
+    )
+    parser.add_argument(
+        "--dataset", choices=DATASET_NAMES, default="emnist-balanced", metavar="NAME", help=", ".join(DATASET_NAMES)
+    )
     parser.add_argument(
         "--data-dir", help="directory with the IDX files (default: datasets/emnist or datasets/<dataset>)"
     )
     parser.add_argument(
         "--weights-dir", default="lenet5_weights", help="where lenet5.npz, metadata.json and checkpoint.npz go"
     )
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--epochs", type=int, default=10, help="epochs in total (with --resume: including those done)")
+    parser.add_argument("--batch-size", type=int, default=32, help="images per optimizer step")
     parser.add_argument("--lr", type=float, default=0.001, help="(base) learning rate")
     parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
     parser.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
     parser.add_argument("--nesterov", action="store_true", help="SGD with Nesterov momentum")
-    parser.add_argument("--weight-decay", type=float, default=0.0)
+    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty added to the gradient")
     parser.add_argument(
         "--schedule", choices=("constant", "step", "cosine"), default="constant", help="learning-rate schedule"
     )
     parser.add_argument("--seed", type=int, default=0, help="seeds the weights, the validation split and the shuffling")
-    parser.add_argument("--variant", choices=("modern", "classic"), default="modern")
+    parser.add_argument(
+        "--variant", choices=("modern", "classic"), default="modern", help="ReLU + max pool, or tanh + average pool"
+    )
     parser.add_argument("--c3-table", action="store_true", help="LeCun's sparse C3 connection table")
     parser.add_argument("--val-fraction", type=float, default=0.0, help="hold out this seeded fraction of train")
     parser.add_argument("--limit-train", type=int, metavar="N", help="train on a seeded subset of N images")
@@ -61,8 +76,10 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_evaluate(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("evaluate", help="accuracy, per-class accuracy and confusion matrix")
-    parser.add_argument("--weights-dir", default="lenet5_weights")
+    parser = commands.add_parser(
+        "evaluate", help="accuracy, per-class accuracy and confusion matrix", formatter_class=_HelpFormatter
+    )
+    parser.add_argument("--weights-dir", default="lenet5_weights", help="a trained model's directory")
     parser.add_argument("--data-dir", help="default: the training run's")
     parser.add_argument("--split", choices=("test", "train"), default="test")
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N images")
@@ -71,17 +88,19 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_predict(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("predict", help="classify PNG/JPEG files")
-    parser.add_argument("images", nargs="+", metavar="IMG")
-    parser.add_argument("--weights-dir", default="lenet5_weights")
-    parser.add_argument("--top-k", type=int, default=3)
+    parser = commands.add_parser("predict", help="classify PNG/JPEG files", formatter_class=_HelpFormatter)
+    parser.add_argument("images", nargs="+", metavar="IMG", help="image files of any size, either polarity")
+    parser.add_argument("--weights-dir", default="lenet5_weights", help="a trained model's directory")
+    parser.add_argument("--top-k", type=int, default=3, help="classes shown per image")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(run=_run_predict)
 
 
 def _add_plot(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("plot", help="PNG curves, confusion matrix and sample predictions")
-    parser.add_argument("--weights-dir", default="lenet5_weights")
+    parser = commands.add_parser(
+        "plot", help="PNG curves, confusion matrix and sample predictions", formatter_class=_HelpFormatter
+    )
+    parser.add_argument("--weights-dir", default="lenet5_weights", help="a trained model's directory")
     parser.add_argument("--data-dir", help="default: the training run's")
     parser.add_argument("--out-dir", help="default: --weights-dir")
     parser.add_argument("--prefix", default="", help="prepended to the file names (history.png, ...)")
@@ -90,9 +109,11 @@ def _add_plot(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_download(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("download", help="download and extract an EMNIST split")
-    parser.add_argument("--split", choices=EMNIST_SPLITS, default="balanced")
-    parser.add_argument("--data-dir", default="datasets/emnist")
+    parser = commands.add_parser(
+        "download", help="download and extract an EMNIST split", formatter_class=_HelpFormatter
+    )
+    parser.add_argument("--split", choices=EMNIST_SPLITS, default="balanced", help="EMNIST split")
+    parser.add_argument("--data-dir", default="datasets/emnist", help="where the split's files go")
     parser.add_argument("--url", help="archive URL (default: the NIST gzip.zip)")
     verify = parser.add_mutually_exclusive_group()
     verify.add_argument("--md5", help="expected MD5 of the archive (default: the published one)")

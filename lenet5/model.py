@@ -26,12 +26,22 @@ Deviations from the paper, all deliberate:
   state_dict order, instead of the paper's ``+-2.4/fan_in``. C3 weights outside the connection table start at 0 (they
   are masked out of every forward and backward pass anyway); fan_in is the full 150, as for a masked PyTorch conv.
 
-Speed: the batch is split into two shards that run on a :func:`lenet5.parallel.shared_pool` (``threads`` argument,
-else ``$LENET5_THREADS``, else ``min(2, cpu_count)``); each shard has its own layer instances, buffers and gradient
-arrays, and the shard gradients are summed in shard order, so a run is bit-identical for a given seed whatever the
-thread count. Creating a model pins numpy's OpenBLAS to one thread per call unless ``OPENBLAS_NUM_THREADS`` /
-``OMP_NUM_THREADS`` is set (see :func:`lenet5.parallel.pin_blas_threads`): a second BLAS thread buys nothing at these
-matrix sizes and its spinning starves the shard threads.
+Speed (how it gets there: :mod:`lenet5.layers` for the kernels):
+
+- Activations keep the batch innermost, ``(C, H, W, N)``, so every copy and elementwise step moves long contiguous
+  runs, each convolution is one BLAS GEMM with the weight in PyTorch's layout, and flattening is free.
+- conv1 writes its output as four planes, one per 2x2 pooling-window position, so max pooling and its first-maximum
+  backward pass work on contiguous planes; conv biases are added after max pooling (a quarter of the work).
+- Buffers, and strided views into them, are allocated once per batch shape; parameters and gradients are views into
+  one flat array each, so the optimizer updates all of them in a handful of vectorised operations.
+- Threads: a training batch is split into two shards that run on :func:`lenet5.parallel.shared_pool` (numpy
+  releases the GIL inside its loops); each shard has its own layer instances, buffers and gradient arrays, and the
+  shard gradients are summed in shard order, so a run is bit-identical for a given seed whatever the thread count.
+  Inference spreads 32-image chunks over the threads. The thread count is the ``threads`` argument, else
+  ``$LENET5_THREADS``, else ``min(2, os.cpu_count())``.
+- Creating a model pins numpy's OpenBLAS to one thread per call unless ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``
+  is set (see :func:`lenet5.parallel.pin_blas_threads`): a second BLAS thread buys nothing at these matrix sizes
+  and its spinning starves the shard threads.
 """
 
 from __future__ import annotations
@@ -108,7 +118,7 @@ def build_layers(num_classes: int, variant: str, c3_table: bool) -> list[Layer]:
     connections = C3_TABLE.T if c3_table else None  # Conv2D wants (out, in)
     if variant == "modern":
         return [
-            Conv2D("conv1", 1, 6, 5, padding=2, bias=False, needs_input_grad=False),
+            Conv2D("conv1", 1, 6, 5, padding=2, bias=False, needs_input_grad=False, pooled_output=True),
             MaxPool2x2(),
             ChannelBias("conv1", 6),
             ReLU(),
@@ -125,7 +135,7 @@ def build_layers(num_classes: int, variant: str, c3_table: bool) -> list[Layer]:
         ]
     if variant == "classic":
         return [
-            Conv2D("conv1", 1, 6, 5, padding=2, needs_input_grad=False),
+            Conv2D("conv1", 1, 6, 5, padding=2, needs_input_grad=False, pooled_output=True),
             ScaledTanh(),
             AvgPool2x2(),
             Conv2D("conv2", 6, 16, 5, connections=connections),
@@ -220,6 +230,7 @@ class LeNet5:
             grads = _views(flat, shapes)
             for layer in stack:
                 layer.bind(self.params, grads)
+                layer.accumulate_grads = False  # every backward rewrites every gradient: no zeroing, no extra pass
             self._stacks.append(stack)
         self._train_ranges: list[tuple[int, int]] | None = None
         self._initialise()
@@ -294,7 +305,6 @@ class LeNet5:
 
         def backward_shard(k: int, slot: int) -> None:
             lo, hi = ranges[k]
-            self._stack_flat_grads[k].fill(0)
             g = np.ascontiguousarray(dlogits[lo:hi].T)  # the layers want (num_classes, N)
             for layer in reversed(self._stacks[k]):
                 g = layer.backward(g)

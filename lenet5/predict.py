@@ -4,8 +4,9 @@ The datasets are light-on-dark and framed in a particular way, and a photo of a 
 :func:`prepare_image` reproduces each dataset's own preparation:
 
 1. grayscale (alpha composited over white first, EXIF rotation applied);
-2. polarity: if the border is mostly light (dark ink on paper) the image is inverted to light-on-dark;
-3. the border level is subtracted as background and the contrast stretched to 0..255;
+2. polarity: the border's median is the background; if the content departs from it towards dark rather than light
+   (ink on paper, grey paper included) the image is inverted to light-on-dark;
+3. the background level is subtracted and the contrast stretched to 0..255;
 4. crop to the bounding box of the content, resize preserving the aspect ratio so the longer side fills the dataset's
    box, and place it in a 28x28 black frame:
 
@@ -75,11 +76,13 @@ def prepare_image(gray: np.ndarray, framing: Framing) -> np.ndarray:
     Raises ValueError if the image is blank (no pixel differs from the background).
     """
     pixels = gray.astype(np.float32)
-    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
-    if np.median(border) > 127:  # dark ink on light paper: flip to the datasets' light-on-dark
-        pixels = 255.0 - pixels
-        border = 255.0 - border
-    pixels = np.clip(pixels - np.median(border), 0.0, None)
+    background = float(np.median(np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])))
+    # Content is what departs most from the background; percentiles ignore a few stray pixels. Darker content
+    # (ink on paper, even grey paper in a dim photo) is flipped to the datasets' light-on-dark.
+    darker, lighter = background - np.percentile(pixels, 0.1), np.percentile(pixels, 99.9) - background
+    if darker > lighter:
+        pixels, background = 255.0 - pixels, 255.0 - background
+    pixels = np.clip(pixels - background, 0.0, None)
     if pixels.max() <= 0:
         raise ValueError("the image is blank (nothing differs from the background)")
     pixels *= 255.0 / pixels.max()

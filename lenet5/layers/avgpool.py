@@ -9,7 +9,8 @@ from lenet5.layers.maxpool import check_poolable, window_views
 
 
 class AvgPool2x2(Layer):
-    """Mean over non-overlapping 2x2 windows: ``x`` (C, H, W, N) -> (C, H/2, W/2, N)."""
+    """Mean over non-overlapping 2x2 windows: ``x`` (C, H, W, N) -> (C, H/2, W/2, N) (or the pooled layout of
+    :func:`lenet5.layers.maxpool.window_views`)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -17,9 +18,8 @@ class AvgPool2x2(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         check_poolable(x)
-        c, h, w, n = x.shape
         a, b, cc, d = window_views(x)
-        y = self.buffer("y", (c, h // 2, w // 2, n), x.dtype)
+        y = self.buffer("y", a.shape, x.dtype)
         # Summed in PyTorch's scan order, then scaled (x * 0.25 == x / 4 exactly).
         np.add(a, b, out=y)
         y += cc

@@ -18,6 +18,8 @@ class Layer:
     """Base class: parameter binding and reusable output buffers.
 
     Subclasses set ``param_shapes`` (name -> shape) for their parameters and implement ``forward``/``backward``.
+    ``backward`` accumulates into ``grads``; an owner that zeroes nothing and needs only this pass's gradient (the
+    model) sets ``accumulate_grads = False`` and the layers then write the gradients in place, saving a pass.
     """
 
     def __init__(self) -> None:
@@ -25,6 +27,7 @@ class Layer:
         self.params: Mapping[str, np.ndarray] = {}
         self.grads: MutableMapping[str, np.ndarray] = {}
         self._buffers: dict[tuple[str, tuple[int, ...], np.dtype], np.ndarray] = {}
+        self.accumulate_grads = True
 
     def bind(self, params: Mapping[str, np.ndarray], grads: MutableMapping[str, np.ndarray]) -> None:
         """Use ``params`` (shared, read-only here) and accumulate into ``grads`` (this replica's)."""
@@ -39,7 +42,7 @@ class Layer:
 
         Zero-initialised matters: padding borders are written once here and never touched again.
         """
-        key = (role, shape, np.dtype(dtype))
+        key = (role, shape, dtype)
         buf = self._buffers.get(key)
         if buf is None:
             if len(self._buffers) >= _MAX_BUFFERS:
@@ -48,6 +51,16 @@ class Layer:
             buf = np.zeros(shape, dtype=dtype)
             self._buffers[key] = buf
         return buf
+
+    def grad_out(self, name: str) -> np.ndarray:
+        """Where to compute ``name``'s gradient: ``grads[name]`` itself when overwriting, else a scratch array that
+        :meth:`grad_done` then adds in."""
+        grad = self.grads[name]
+        return self.buffer(f"grad:{name}", grad.shape, grad.dtype) if self.accumulate_grads else grad
+
+    def grad_done(self, name: str, computed: np.ndarray) -> None:
+        if self.accumulate_grads:
+            self.grads[name] += computed
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError

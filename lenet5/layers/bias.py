@@ -26,5 +26,7 @@ class ChannelBias(Layer):
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        self.grads[self.bias_name] += dy.reshape(dy.shape[0], -1).sum(axis=1)
+        db = self.grad_out(self.bias_name)
+        np.sum(dy.reshape(dy.shape[0], -1), axis=1, out=db)
+        self.grad_done(self.bias_name, db)
         return dy

@@ -31,10 +31,12 @@ class Linear(Layer):
         if self._x is None:
             raise RuntimeError("Linear: backward called before forward")
         w = self.params[self.weight_name]
-        dw = self.buffer("dw", w.shape, dy.dtype)
+        dw = self.grad_out(self.weight_name)
         np.matmul(dy, self._x.T, out=dw)
-        self.grads[self.weight_name] += dw
-        self.grads[self.bias_name] += dy.sum(axis=1)
+        self.grad_done(self.weight_name, dw)
+        db = self.grad_out(self.bias_name)
+        np.sum(dy, axis=1, out=db)
+        self.grad_done(self.bias_name, db)
         dx = self.buffer("dx", self._x.shape, dy.dtype)
         np.matmul(w.T, dy, out=dx)
         return dx

@@ -12,19 +12,28 @@ _SCAN_ORDER = ((0, 0), (0, 1), (1, 0), (1, 1))
 
 
 def window_views(x: np.ndarray) -> list[np.ndarray]:
-    """The four strided views of ``x`` (C, H, W, N) holding each 2x2 window's (i, j) element, in scan order."""
+    """The four views of ``x`` holding each 2x2 window's (i, j) element, in scan order, each (C, H/2, W/2, N).
+
+    ``x`` is (C, H, W, N), or (C, 2, 2, H/2, W/2, N) as a convolution with ``pooled_output=True`` lays it out, in
+    which case the views are contiguous planes rather than stride-2 views.
+    """
+    if x.ndim == 6:
+        return [x[:, i, j] for i, j in _SCAN_ORDER]
     c, h, w, n = x.shape
     v = x.reshape(c, h // 2, 2, w // 2, 2, n)
     return [v[:, :, i, :, j] for i, j in _SCAN_ORDER]
 
 
 def check_poolable(x: np.ndarray) -> None:
+    if x.ndim == 6 and x.shape[1:3] == (2, 2):
+        return
     if x.ndim != 4 or x.shape[1] % 2 or x.shape[2] % 2:
         raise ValueError(f"2x2 pooling needs (C, H, W, N) input with even H and W, got shape {x.shape}")
 
 
 class MaxPool2x2(Layer):
-    """Max over non-overlapping 2x2 windows: ``x`` (C, H, W, N) -> (C, H/2, W/2, N), H and W even.
+    """Max over non-overlapping 2x2 windows: ``x`` (C, H, W, N) -> (C, H/2, W/2, N), H and W even (or the
+    pooled layout of :func:`window_views`).
 
     Ties are common (flat background gives identical activations): an "equals the max" mask would send the gradient
     to every tied position and, for instance, multiply conv1's bias gradient on blank regions. The backward pass
@@ -39,9 +48,8 @@ class MaxPool2x2(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         check_poolable(x)
-        c, h, w, n = x.shape
         a, b, cc, d = window_views(x)
-        y = self.buffer("y", (c, h // 2, w // 2, n), x.dtype)
+        y = self.buffer("y", a.shape, x.dtype)
         np.maximum(a, b, out=y)
         np.maximum(y, cc, out=y)
         np.maximum(y, d, out=y)

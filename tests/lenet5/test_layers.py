@@ -10,7 +10,7 @@ import pytest
 from lenet5.layers import AvgPool2x2, ChannelBias, Conv2D, Flatten, Layer, Linear, MaxPool2x2, ReLU, ScaledTanh
 from lenet5.layers.avgpool import avgpool2x2_reference
 from lenet5.layers.conv2d import conv2d_backward_reference, conv2d_forward_reference
-from lenet5.layers.im2col import im2col, im2col_reference
+from lenet5.layers.im2col import im2col, im2col_pooled, im2col_pooled_reference, im2col_reference
 from lenet5.layers.maxpool import maxpool2x2_reference
 from lenet5.model import C3_TABLE
 
@@ -106,6 +106,59 @@ def test_im2col_matches_plain_loops() -> None:
     rng = np.random.default_rng(6)
     x = rng.normal(size=(2, 7, 6, 3))
     np.testing.assert_array_equal(im2col(x, 3), im2col_reference(x, 3))
+    x = rng.normal(size=(2, 8, 10, 3))  # 4x6 output: even, as pooling needs
+    np.testing.assert_array_equal(im2col_pooled(x, 5), im2col_pooled_reference(x, 5))
+    padded = np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0)))
+    np.testing.assert_array_equal(im2col_pooled(x, 5, padding=2), im2col_pooled_reference(padded, 5))
+    with pytest.raises(ValueError, match="odd kernel"):
+        im2col_pooled(x, 4)
+    np.testing.assert_array_equal(im2col_pooled(x, 3, padding=1), im2col_pooled_reference(padded[:, 1:-1, 1:-1], 3))
+
+
+def pooled_to_plain(y: np.ndarray) -> np.ndarray:
+    """(C, 2, 2, H/2, W/2, N) with pixel (2r+dh, 2s+dw) at [:, dh, dw, r, s] -> (C, H, W, N)."""
+    c, _, _, hp, wp, n = y.shape
+    return y.transpose(0, 3, 1, 4, 2, 5).reshape(c, 2 * hp, 2 * wp, n)
+
+
+def test_pooled_output_convolution_is_a_reordering_of_the_plain_one() -> None:
+    rng = np.random.default_rng(12)
+    plain, pooled = Conv2D("conv", 2, 3, 5, padding=2), Conv2D("conv", 2, 3, 5, padding=2, pooled_output=True)
+    params, plain_grads = bind_random(plain, rng)
+    pooled_grads = {name: np.zeros_like(g) for name, g in plain_grads.items()}
+    pooled.bind(params, pooled_grads)
+    x = rng.normal(size=(2, 6, 8, 3))
+    y = plain.forward(x).copy()
+    y_pooled = pooled.forward(x)
+    assert y_pooled.shape == (3, 2, 2, 3, 4, 3)
+    np.testing.assert_allclose(pooled_to_plain(y_pooled), y, rtol=1e-12)
+    dy = rng.normal(size=y.shape)
+    dx = plain.backward(dy).copy()
+    dy_pooled = np.ascontiguousarray(dy.reshape(3, 3, 2, 4, 2, 3).transpose(0, 2, 4, 1, 3, 5))
+    np.testing.assert_allclose(pooled.backward(dy_pooled), dx, rtol=1e-12)
+    for name in plain_grads:
+        np.testing.assert_allclose(pooled_grads[name], plain_grads[name], rtol=1e-12)
+    # ... and pooling reads the pooled layout as the plain one.
+    for pool_cls in (MaxPool2x2, AvgPool2x2):
+        plain_pool, pooled_pool = pool_cls(), pool_cls()
+        np.testing.assert_array_equal(pooled_pool.forward(y_pooled), plain_pool.forward(y))
+        g = rng.normal(size=(3, 3, 4, 3))
+        np.testing.assert_array_equal(pooled_to_plain(pooled_pool.backward(g)), plain_pool.backward(g))
+
+
+def test_layers_accumulate_gradients_unless_told_to_overwrite() -> None:
+    rng = np.random.default_rng(13)
+    layer = Linear("fc", 3, 2)
+    _, grads = bind_random(layer, rng)
+    x, dy = rng.normal(size=(3, 4)), rng.normal(size=(2, 4))
+    layer.forward(x)
+    layer.backward(dy)
+    once = grads["fc.weight"].copy()
+    layer.backward(dy)
+    np.testing.assert_allclose(grads["fc.weight"], 2 * once)
+    layer.accumulate_grads = False
+    layer.backward(dy)
+    np.testing.assert_allclose(grads["fc.weight"], once)
 
 
 @pytest.mark.parametrize("padding", [0, 2])
@@ -196,7 +249,7 @@ def test_layers_run_in_float32_and_keep_the_dtype() -> None:
 def test_bad_shapes_are_rejected_with_clear_errors() -> None:
     with pytest.raises(ValueError, match="even H and W"):
         MaxPool2x2().forward(np.zeros((1, 3, 4, 1)))
-    with pytest.raises(ValueError, match="input channels"):
+    with pytest.raises(ValueError, match=r"expected \(2, H, W, N\) input"):
         layer = Conv2D("conv", 2, 1, 3)
         bind_random(layer, np.random.default_rng(0))
         layer.forward(np.zeros((3, 5, 5, 1)))

@@ -53,6 +53,21 @@ def test_polarity_does_not_matter(tmp_path: Path) -> None:
     assert np.abs(dark.astype(int) - light.astype(int)).max() <= 2
 
 
+def test_dim_photo_of_grey_paper_is_inverted(tmp_path: Path) -> None:
+    """Paper at 110 (below mid-grey), ink at 30, an uneven light and sensor noise: still dark ink on paper."""
+    rng = np.random.default_rng(0)
+    seven = np.asarray(_draw_seven((400, 300), ink=30, paper=110, width=22), dtype=np.float32)
+    light = np.linspace(-15, 15, 400)[None, :]  # brighter to the right
+    photo = np.clip(seven + light + rng.normal(0, 4, seven.shape), 0, 255).astype(np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.jpg", quality=90)
+    image = load_image(tmp_path / "photo.jpg")
+    assert np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).max() <= 40  # dark background
+    reference = load_image(_draw_seven((400, 300), ink=0, paper=255, width=22).save(tmp_path / "clean.png") or (
+        tmp_path / "clean.png"
+    ))
+    assert np.corrcoef(image.ravel(), reference.ravel())[0, 1] > 0.9
+
+
 def test_transparent_background_counts_as_paper(tmp_path: Path) -> None:
     rgba = Image.new("RGBA", (120, 120), (0, 0, 0, 0))  # transparent black: invisible, not ink
     ImageDraw.Draw(rgba).ellipse((30, 20, 90, 100), outline=(0, 0, 0, 255), width=10)

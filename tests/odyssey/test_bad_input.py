@@ -220,11 +220,6 @@ def test_a_fifo_named_like_markdown_does_not_block(repo: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug (project.py read_repository_file): a symlink to a FIFO inside the repository is opened and the "
-    "read blocks; refuse non-regular files (stat.S_ISREG on os.stat) as INP005 before opening",
-)
 def test_a_symlink_to_a_fifo_does_not_block(repo: Path) -> None:
     os.mkfifo(repo / "docs" / "pipe")
     os.symlink("pipe", repo / "docs" / "pipe.md")  # git lists the symlink (not the FIFO)
@@ -310,20 +305,11 @@ def _mkdocs_alias_bomb(levels: int) -> str:
     return "\n".join([*lines, f"nav: [*{names[levels - 1]}]", ""])
 
 
-MKDOCS_BOMB_BUG = (
-    "core bug (mkdocs_config.py _walk_nav): the nav is walked node by node with aliases expanded, so an alias bomb "
-    "in mkdocs.yml hangs the run (9**6 entries take ~1 s, 9**9 never finish) and a recursive alias raises "
-    "RecursionError; bound the walk (count nodes, as frontmatter._expanded_size does) and set MkdocsConfig.problem"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=MKDOCS_BOMB_BUG)
 def test_mkdocs_alias_bomb_is_refused() -> None:
     config = parse_mkdocs_config("mkdocs.yml", _mkdocs_alias_bomb(6))
     assert config.problem is not None and not config.nav
 
 
-@pytest.mark.xfail(strict=True, reason=MKDOCS_BOMB_BUG)
 def test_mkdocs_recursive_nav_is_a_problem_not_a_crash(repo: Path) -> None:
     write(repo, "mkdocs.yml", "site_name: Manual\nnav: &nav\n  - Home: index.md\n  - More: *nav\n")
     write(repo, "docs/guide.md", "# Guide\n\n[index](index.md#nothing-here)\n")

@@ -73,9 +73,9 @@ def test_odyssey_toml_has_the_same_keys_at_top_level_and_wins(tmp_path: Path) ->
         ("odyssey.toml", '[placement]\nroot-alow = ["README.md"]\n',
          "odyssey.toml:2: unknown key 'root-alow' in [placement]; did you mean 'root-allow'?"),
         ("pyproject.toml", '[project]\nname = "x"\n\n[tool.odyssey]\nexclude = []\nper-file-ignore = {}\n',
-         "pyproject.toml:6: unknown key 'per-file-ignore' in the top level; did you mean 'per-file-ignores'?"),
+         "pyproject.toml:6: unknown key 'per-file-ignore' in [tool.odyssey]; did you mean 'per-file-ignores'?"),
         ("pyproject.toml", '[tool.odyssey.agnets]\npaths = []\n',
-         "pyproject.toml:1: unknown key 'agnets' in the top level; did you mean 'agents'?"),
+         "pyproject.toml:1: unknown key 'agnets' in [tool.odyssey]; did you mean 'agents'?"),
     ],
 )
 def test_unknown_key_is_one_line_with_file_line_and_did_you_mean(

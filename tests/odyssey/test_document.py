@@ -120,6 +120,8 @@ def test_mutated_markdown_never_raises_and_positions_are_real(text: str, bom: bo
             assert first in ("[", "!", "<"), (link, source)
         elif link.kind == "definition":
             assert first == "[", (link, source)
+        else:
+            assert first == "<", (link, source)  # a raw-HTML tag
 
 
 # -- the links are what markdown-it renders --------------------------------------------------------------------------
@@ -292,14 +294,19 @@ def test_undecodable_and_binary_files_are_problems_not_errors() -> None:
     assert not binary.readable and [p.code for p in binary.problems] == ["INP001"]
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: raw-HTML block columns ignore the quote/list prefix (see report)")
-def test_html_block_link_inside_a_quote_has_its_column() -> None:
-    document = parse_document("README.md", b'> <img src="img/logo.png">\n')
-    (link,) = document.links
-    assert (link.line, link.column) == (1, 3)
+@pytest.mark.parametrize(
+    ("source", "position"),
+    [
+        (b'> <img src="img/logo.png">\n', (1, 3)),
+        (b'- Results:\n\n  <a href="notes/results.md">table</a>\n', (3, 3)),
+        (b'<div>\n  <a href="notes/results.md">table</a>\n</div>\n', (2, 3)),
+    ],
+)
+def test_raw_html_block_links_have_their_columns(source: bytes, position: tuple[int, int]) -> None:
+    (link,) = parse_document("README.md", source).links
+    assert (link.line, link.column) == position
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: fallback column search is off after a tab (see report)")
 def test_link_after_a_tab_in_a_lazy_line_has_its_column() -> None:
     document = parse_document("README.md", b"1. first\n\t2. [second](s.md)\n")
     (link,) = document.links

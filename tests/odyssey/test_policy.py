@@ -115,13 +115,8 @@ def test_same_line_suppression_covers_its_line(tmp_path: Path) -> None:
     assert found(repo) == {"README.md:4: LNK002"}
 
 
-SAME_LINE_BUG = (
-    "core bug (document.py _Builder.add_suppression): a comment after content on its line also covers the next "
-    "non-blank line; only a comment on a line of its own should"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=SAME_LINE_BUG)
 @pytest.mark.parametrize(
     "text",
     [
@@ -135,13 +130,8 @@ def test_same_line_suppression_does_not_reach_the_next_line(tmp_path: Path, text
     assert found(repo) == {"README.md:4: LNK001"}
 
 
-IGNORE_FILE_BUG = (
-    "core bug (document.py _SUPPRESSION): the alternation (ignore|ignore-file)\\b matches 'ignore' in "
-    "'ignore-file' (\\b holds before '-'), so ignore-file acts as a one-line ignore; use (ignore-file|ignore)"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=IGNORE_FILE_BUG)
 def test_ignore_file_with_codes_and_without(tmp_path: Path) -> None:
     repo = write_tree(tmp_path, {
         "docs/legacy.md": (

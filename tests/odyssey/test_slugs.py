@@ -76,14 +76,17 @@ def test_mkdocs_unique_is_python_markdowns(ids: list[str]) -> None:
 
 def test_mkdocs_duplicate_headings_get_underscore_suffixes() -> None:
     source = "# Usage\n\n## Usage\n\n## Usage\n\n## Usage 1\n\n## 日本語\n\n## 中文\n"
-    assert heading_anchors(((t, None) for t in ["Usage", "Usage", "Usage", "Usage 1", "日本語", "中文"]), "mkdocs") == [
+    texts = ["Usage", "Usage", "Usage", "Usage 1", "日本語", "中文"]
+    assert heading_anchors(((text, None) for text in texts), "mkdocs") == [
         "usage", "usage_1", "usage_2", "usage-1", "_1", "_2"
     ]
     assert sorted(parse_document("p.md", source.encode()).anchors("mkdocs")) == sorted(python_markdown_ids(source))
 
 
 def test_mkdocs_explicit_ids_match_attr_list() -> None:
-    source = "# Title {#top-of-page}\n\n## Preparing the environment {#setup}\n\n## Setup\n\n## Cls {: .wide #tables }\n"
+    source = (
+        "# Title {#top-of-page}\n\n## Preparing the environment {#setup}\n\n## Setup\n\n## Cls {: .wide #tables }\n"
+    )
     document = parse_document("p.md", source.encode())
     assert sorted(document.anchors("mkdocs")) == sorted(python_markdown_ids(source))
     assert {"setup", "setup_1", "tables", "top-of-page"} <= document.anchors("mkdocs")
@@ -108,7 +111,6 @@ def test_document_mkdocs_anchors_match_python_markdown(headings: list[str]) -> N
     assert document.anchors("mkdocs") == frozenset(expected)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: image alt text is part of the slugged heading text (see report)")
 def test_image_alt_text_is_not_part_of_the_mkdocs_slug() -> None:
     source = "## ![logo](logo.png) Results\n"
     assert python_markdown_ids(source) == ["results"]

@@ -155,7 +155,9 @@ def validate(data: dict[str, Any], source: Path, text: str) -> None:
         key = unknown[0] if unknown else "?"
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
-        where = f"[{section}]" if section else "the top level"
+        table = "tool.odyssey" if source.name == "pyproject.toml" else ""
+        path = ".".join(part for part in (table, section) if part)
+        where = f"[{path}]" if path else "the top level"
         raise ConfigError(f"{_where(source, text, key)}: unknown key '{key}' in {where}{hint}")
     key = str(error.path[-1]) if error.path else None
     raise ConfigError(f"{_where(source, text, key)}: '{section or '(root)'}': {error.message}")

@@ -22,7 +22,7 @@ from odyssey.slugs import heading_anchors
 MAX_FENCE_REPAIRS = 200
 _ATTR_LIST = re.compile(r"\s*\{:?\s*([^}]*)\}\s*$")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*(`{3,}|~{3,})[ \t]*(.*?)[ \t]*$")
-_SUPPRESSION = re.compile(r"^odyssey:\s*(ignore|ignore-file)\b(.*)$", re.DOTALL)
+_SUPPRESSION = re.compile(r"^odyssey:\s*(ignore-file|ignore)\b(.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,9 @@ class Document:
         return str(title) if title is not None else None
 
     def anchors(self, style: str) -> frozenset[str]:
-        """Every fragment that lands somewhere in this document under a slug style (mkdocs or github)."""
+        """Every fragment that lands somewhere in this document under a slug style (mkdocs, github, or any)."""
+        if style == "any":
+            return self.anchors("mkdocs") | self.anchors("github")
         cache = self.__dict__.setdefault("_anchor_cache", {})
         if style not in cache:
             if style == "github":  # GitHub ignores attribute lists: they are part of the heading text
@@ -134,8 +136,14 @@ class Document:
         return cache[style]
 
 
+def human_size(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1_000_000 else f"{size / 1e3:.1f} KB"
+
+
 def decode(raw: bytes) -> tuple[str | None, Problem | None]:
     """UTF-8 text with BOM removed and newlines normalized, or a problem naming why it is not text."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, Problem("INP001", 1, 1, "file is UTF-16 encoded; re-save it as UTF-8 (not checked)")
     if b"\0" in raw[:8192]:
         return None, Problem("INP001", 1, 1, "binary file with a Markdown name (contains NUL bytes); not checked")
     try:
@@ -212,8 +220,21 @@ class _Builder:
         source = self.lines[line_index] if line_index < len(self.lines) else ""
         start = len(source.rstrip()) - len(segment)
         if start < 0 or source[start : start + len(segment)] != segment:
-            start = max(source.find(segment.strip()), 0)
+            # markdown-it expanded a tab or dropped indentation: find the text, then step back over the segment's
+            # own leading spaces, which the offset counts.
+            found = source.find(segment.strip())
+            start = max(found - (len(segment) - len(segment.lstrip())), 0) if found >= 0 else 0
         return line_index + 1, start + (offset - line_start) + 1
+
+    def block_column(self, token: Token) -> int:
+        """1-based column where a block token's content starts on its first line (after quote/list markers)."""
+        assert token.map is not None
+        first = token.content.split("\n", 1)[0].rstrip()
+        source = self.lines[token.map[0]] if token.map[0] < len(self.lines) else ""
+        start = len(source.rstrip()) - len(first)
+        if start < 0 or source[start : start + len(first)] != first:
+            start = max(source.find(first.strip()), 0)
+        return start + 1
 
     def add_html(self, fragment: str, line: int, column: int) -> None:
         for item in scan_html(fragment):
@@ -237,18 +258,23 @@ class _Builder:
             current = self.doc.file_suppressions
             self.doc.file_suppressions = None if (codes is None or current is None) else current | codes
             return
-        # A comment covers its own line(s) and the next non-blank line (a comment on a line of its own).
+        # A comment covers its own line(s); a comment alone on its line(s) also covers the next non-blank line.
         targets = set(range(line, end_line + 1))
-        following = end_line
-        while following < len(self.lines) and not self.lines[following].strip():
-            following += 1
-        targets.add(following + 1)
+        alone = self.lines[line - 1].lstrip().startswith("<!--") and self.lines[end_line - 1].rstrip().endswith("-->")
+        if alone:
+            following = end_line
+            while following < len(self.lines) and not self.lines[following].strip():
+                following += 1
+            targets.add(following + 1)
         for target in targets:
             current_codes = self.doc.suppressions.get(target, frozenset())
             self.doc.suppressions[target] = None if codes is None or current_codes is None else current_codes | codes
 
     def inline(self, token: Token, block_kind: str) -> str:
-        """Collect links, images, code spans and HTML of one inline token; return its plain text."""
+        """Collect links, images, code spans and HTML of one inline token; return its plain text.
+
+        In headings an image's alt text is not text: renderers slug the heading's text content, which has no alt.
+        """
         text_parts: list[str] = []
         children = token.children or []
         for index, child in enumerate(children):
@@ -264,7 +290,8 @@ class _Builder:
             elif child.type == "image":
                 line, column = self.position(token, child.meta.get("pos", 0))
                 self.doc.links.append(Link(str(child.attrs.get("src", "")), line, column, "image", child.content))
-                text_parts.append(child.content)
+                if block_kind != "heading":
+                    text_parts.append(child.content)
             elif child.type == "html_inline":
                 line, column = self.position(token, child.meta.get("pos", 0))
                 self.add_html(child.content, line, column)
@@ -338,7 +365,7 @@ class _Builder:
                 if kind == "fence":
                     self.fence(token)
             elif kind == "html_block" and token.map is not None:
-                self.add_html(token.content, token.map[0] + 1, 1)
+                self.add_html(token.content, token.map[0] + 1, self.block_column(token))
                 self.doc.blocks.append(Block("html", token.map[0] + 1, token.map[1], token.content))
             elif kind == "definition" and token.map is not None:
                 meta = token.meta
@@ -355,7 +382,7 @@ def parse_document(path: str, raw: bytes, max_size: int = 4 * 1024 * 1024) -> Do
     if len(raw) > max_size:
         document.readable = False
         document.problems.append(
-            Problem("INP004", 1, 1, f"file is {len(raw) / 1e6:.1f} MB, over the {max_size / 1e6:.1f} MB limit; not checked")
+            Problem("INP004", 1, 1, f"file is {human_size(len(raw))}, over the {human_size(max_size)} limit; not checked")
         )
         return document
     text, problem = decode(raw)

@@ -50,19 +50,45 @@ def split_frontmatter(lines: list[str]) -> tuple[int, int] | None:
     return None
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    """Node count of the tree once aliases are expanded; shared (aliased) nodes are counted each time they appear."""
+def distinct_size(node: yaml.Node) -> int:
+    """Number of distinct nodes (an aliased node counts once)."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack.extend((key, value))
+    return len(seen)
+
+
+def alias_bomb(node: yaml.Node) -> bool:
+    """Do aliases multiply this tree by more than MAX_EXPANDED_NODES extra nodes, or make it recursive?"""
+    limit = distinct_size(node) + MAX_EXPANDED_NODES
+    try:
+        return expanded_size(node, {}, limit) > limit
+    except RecursionError:  # nesting deeper than Python's stack: refuse it like a bomb
+        return True
+
+
+def expanded_size(node: yaml.Node, memo: dict[int, int], limit: int) -> int:
+    """Node count of the tree once aliases are expanded (capped just above ``limit``)."""
     key = id(node)
     if key in memo:
         return memo[key]
-    memo[key] = MAX_EXPANDED_NODES + 1  # a cycle (recursive alias) counts as too large
+    memo[key] = limit + 1  # a cycle (recursive alias) counts as too large
     if isinstance(node, yaml.SequenceNode):
-        size = 1 + sum(_expanded_size(child, memo) for child in node.value)
+        size = 1 + sum(expanded_size(child, memo, limit) for child in node.value)
     elif isinstance(node, yaml.MappingNode):
-        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+        size = 1 + sum(expanded_size(k, memo, limit) + expanded_size(v, memo, limit) for k, v in node.value)
     else:
         size = 1
-    memo[key] = min(size, MAX_EXPANDED_NODES + 1)
+    memo[key] = min(size, limit + 1)
     return memo[key]
 
 
@@ -88,7 +114,7 @@ def parse_frontmatter(lines: list[str]) -> Frontmatter:
         if node is None:
             result.data = {}
             return result
-        if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+        if alias_bomb(node):
             result.problem = FrontmatterProblem(
                 1 + 1, "INP002", "frontmatter expands to too many YAML nodes (alias bomb?); not loaded"
             )

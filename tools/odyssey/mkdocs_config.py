@@ -12,8 +12,10 @@ from typing import Any
 
 import yaml
 
+from odyssey.frontmatter import alias_bomb
 
-class _TolerantSafeLoader(yaml.SafeLoader):
+
+class _TolerantSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 
@@ -73,6 +75,9 @@ def parse_mkdocs_config(path: str, text: str) -> MkdocsConfig:
     config.docs_dir = str(docs_dir).strip("/") if docs_dir else "docs"
     for key, value in node.value:
         if isinstance(key, yaml.ScalarNode) and key.value == "nav":
+            if alias_bomb(value):
+                config.problem = (key.start_mark.line + 1, "nav expands to too many YAML nodes (alias bomb?); not read")
+                return config
             entries: list[NavEntry] = []
             _walk_nav(value, entries)
             config.nav = entries

@@ -12,12 +12,13 @@ import logging
 import multiprocessing
 import os
 import posixpath
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from odyssey.config import Config, load_config
 from odyssey.discovery import FileIndex, discover
-from odyssey.document import Document, Problem, parse_document
+from odyssey.document import Document, Problem, human_size, parse_document
 from odyssey.globs import any_match
 from odyssey.mkdocs_config import MkdocsConfig, parse_mkdocs_config
 
@@ -35,6 +36,8 @@ def read_repository_file(root: Path, path: str) -> tuple[bytes | None, str | Non
             resolved = Path(os.path.realpath(full))
             if not resolved.is_relative_to(root.resolve()):
                 return None, "symlink points outside the repository; not followed"
+        if not stat.S_ISREG(os.stat(full).st_mode):  # a FIFO or device would block or never end
+            return None, "not a regular file; not read"
         with open(full, "rb") as handle:
             return handle.read(), None
     except OSError as exc:
@@ -62,7 +65,7 @@ def load_document(root: Path, path: str, max_size: int) -> Document:
 def _too_large(path: str, size: int, max_size: int) -> Document:
     document = Document(path=path, readable=False)
     document.problems.append(
-        Problem("INP004", 1, 1, f"file is {size / 1e6:.1f} MB, over the {max_size / 1e6:.1f} MB limit; not checked")
+        Problem("INP004", 1, 1, f"file is {human_size(size)}, over the {human_size(max_size)} limit; not checked")
     )
     return document
 

@@ -50,10 +50,17 @@ def _split(target: str) -> tuple[str, str | None]:
     return path, (unquote(fragment) if "#" in target else None)
 
 
+@functools.lru_cache(maxsize=8)
+def _lowered(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(prefix.lower() for prefix in prefixes)
+
+
 def is_machine_path(target: str, prefixes: tuple[str, ...], files: FileIndex) -> bool:
     if _WINDOWS_DRIVE.match(target) or target.startswith("\\\\"):
         return True
     lowered = target.lower()
+    if not lowered.startswith(_lowered(prefixes)):
+        return False
     for prefix in prefixes:
         if lowered.startswith(prefix.lower()):
             if prefix.startswith("/"):

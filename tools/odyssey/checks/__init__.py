@@ -24,13 +24,7 @@ FAMILY_MODULES = (
 def all_checks() -> list[type[Check]]:
     checks: list[type[Check]] = []
     for name in FAMILY_MODULES:
-        try:
-            module = importlib.import_module(f"odyssey.checks.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"odyssey.checks.{name}":
-                continue  # family not built yet
-            raise
-        checks.extend(getattr(module, "CHECKS"))
+        checks.extend(importlib.import_module(f"odyssey.checks.{name}").CHECKS)
     return checks
 
 

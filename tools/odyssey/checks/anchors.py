@@ -175,7 +175,7 @@ class AnchorsCheck(DocumentCheck):
             target = resolve(document.path, link.target, files, prefixes)
             if not target.fragment or target.fragment.lower() == "top" or target.path is None:
                 continue
-            if target.status == "same-file":
+            if target.status == "same-file" or target.path == document.path:  # "#x", or "this-file.md#x"
                 yield from self.check_fragment(document, link, document, target.fragment, ANC001)
             elif target.status == "local" and files.is_file(target.path) and is_markdown(target.path):
                 linked = self.project.document(target.path)
@@ -188,7 +188,7 @@ class AnchorsCheck(DocumentCheck):
         anchors = anchors_for(linked, style)
         if fragment in anchors:
             return
-        where = "this file" if linked is document else linked.path
+        where = "this file" if linked.path == document.path else linked.path
         message = f"anchor '#{fragment}' matches no heading or id in {where} ({RENDERERS[style]} slugs)"
         suggestions = suggest(linked, fragment, style, anchors)
         fix = None

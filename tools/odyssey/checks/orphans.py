@@ -232,7 +232,9 @@ class OrphansCheck(ProjectCheck):
                 entry_points.extend(page for page in nav_pages if project.files.is_file(page))
             else:
                 entry_points.extend(path for path in project.files.markdown if project.in_docs_dir(path))
-        roots = [path for path in project.files.markdown if self.is_root(path)]
+        # Roots are paths from the repository root: a bare "README.md" is the root README, not every README.
+        root_globs = ["/" + pattern.lstrip("/") for pattern in self.config.orphan_roots]
+        roots = [path for path in project.files.markdown if any_match(path, root_globs)]
         reachable = graph.reachable(roots + entry_points)
         site_reachable = graph.reachable(entry_points, within=project.in_docs_dir) if nav_pages is not None else set()
         for path in project.files.markdown:
@@ -242,7 +244,8 @@ class OrphansCheck(ProjectCheck):
                 if nav_pages is not None and path not in site_reachable:
                     yield self.nav_orphan(graph, path, site_reachable)
             elif path not in reachable:
-                yield self.unreachable(graph, path, reachable, has_nav=bool(nav_pages))
+                site = "" if mkdocs is None else " or a page of the mkdocs nav" if nav_pages else " or an mkdocs page"
+                yield self.unreachable(graph, path, reachable, site)
 
     def site_home(self, mkdocs: MkdocsConfig) -> list[str]:
         """The page mkdocs serves at the site's root: index.md, else README.md, of the docs directory."""
@@ -252,10 +255,6 @@ class OrphansCheck(ProjectCheck):
                 return [path]
         return []
 
-    def is_root(self, path: str) -> bool:
-        # Roots are paths from the repository root: a bare "README.md" is the root README, not every README.
-        return any_match(path, ["/" + pattern.lstrip("/") for pattern in self.config.orphan_roots])
-
     def is_exempt(self, path: str) -> bool:
         return any_match(path, self.config.orphan_exempt) or self.project.is_agent_file(path)
 
@@ -264,12 +263,12 @@ class OrphansCheck(ProjectCheck):
         assert mkdocs is not None
         message = f"{path} is not in the nav of {mkdocs.path}, and no page reachable from the nav links to it"
         linked = self.linked_from(graph, path, site_reachable, outside=lambda p: not self.project.in_docs_dir(p))
-        parent = None if linked else self.parent_page(graph, path)
+        parent = None if linked else self.parent_page(graph, path, within=self.project.in_docs_dir)
         where = f"link it from {parent} or add it to the nav" if parent else f"add it to the nav in {mkdocs.path}"
         return self.finding(ORP001, path, 1, 1, f"{message}{linked}; {where}")
 
-    def unreachable(self, graph: LinkGraph, path: str, reachable: set[str], has_nav: bool) -> Finding:
-        roots = ", ".join(self.config.orphan_roots) + (" or a page of the mkdocs nav" if has_nav else "")
+    def unreachable(self, graph: LinkGraph, path: str, reachable: set[str], site: str) -> Finding:
+        roots = ", ".join(self.config.orphan_roots) + site
         message = f"{path} is not reachable by links from any root document ({roots})"
         linked = self.linked_from(graph, path, reachable)
         parent = None if linked else self.parent_page(graph, path)
@@ -294,12 +293,13 @@ class OrphansCheck(ProjectCheck):
         return f"; linked only from {' and '.join(parts)}" if parts else ""
 
     @staticmethod
-    def parent_page(graph: LinkGraph, path: str) -> str | None:
+    def parent_page(graph: LinkGraph, path: str, within: Callable[[str], bool] | None = None) -> str | None:
         """The README/index nearest to the orphan (its directory's, else a parent's; a README's is its parent's):
-        the natural page to link it from. None when that page links to it already (the linker is the problem)."""
+        the natural page to link it from. None when that page links to it already (the linker is the problem).
+        ``within`` bounds the search (site pages are linked from site pages)."""
         directory: str | None = posixpath.dirname(path)
         while directory is not None:
-            pages = [page for page in graph.directory_pages(directory) if page != path]
+            pages = [p for p in graph.directory_pages(directory) if p != path and (within is None or within(p))]
             if pages:
                 return None if pages[0] in graph.linkers(path) else pages[0]
             directory = posixpath.dirname(directory) if directory else None
