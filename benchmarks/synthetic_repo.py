@@ -20,12 +20,13 @@ The shape is that of the repositories odyssey is built for, written mostly by co
   section linking the delegates, a few inconsistent delegations;
 - code directories (``src/<package>/<module>/``, ``scripts/``, ``configs/``) with Python files and package READMEs.
 
-Each Markdown file has a log-normal size between 0.5 and 15 KB (mean about 3 KB): headings, paragraphs, lists, tables,
-fenced code (python, bash, text, yaml), inline code, block quotes, raw HTML, 5-20 links (relative, ``../`` chains,
-anchors to other documents' headings, same-file anchors, external URLs, images, reference-style, raw HTML ``href`` and
-``src``, links to code files), YAML frontmatter on a fraction. Planted defects, listed in the manifest: a few % broken
-links (missing files, one ``../`` too many, stale anchors, machine paths), orphan pages nobody links to, mis-closed
-fences (closed by ```` ```text ````, as agents write them) and a few unclosed fences at the end of a file.
+Each Markdown file has a log-normal size between 0.5 and 15 KB (mean about 3 KB) and holds headings, paragraphs,
+lists, tables, fenced code (python, bash, text, yaml), inline code, block quotes, raw HTML and YAML frontmatter on a
+fraction. Every page but the index pages (which list their children) has 5-20 links: relative, ``../`` chains,
+anchors to other documents' headings, same-file anchors, external URLs, images, reference-style, raw HTML ``href``
+and ``src``, links to code files. Planted defects, listed in the manifest: a few % broken links (missing files, one
+``../`` too many, stale anchors, machine paths), orphan pages nobody links to, mis-closed fences (closed by
+```` ```text ````, as agents write them) and a few unclosed fences at the end of a file.
 
 The manifest (``.synthetic-repo.json`` at the root, also returned by ``generate``) records the parameters and every
 planted defect, so a test can check that the generator produces what it claims and the benchmark can reuse a kept
@@ -207,7 +208,9 @@ class Manifest:
     version: int = GENERATOR_VERSION
     generator: str = ""  # digest of this file's source: a kept repository is stale once the generator changes
     markdown_bytes: int = 0
-    links: int = 0  # every link written outside code: inline, image, reference definitions, HTML, autolinks
+    # Links outside code as a checker counts them: inline, image, raw HTML, autolink, reference definition (a
+    # reference-style use is counted at its definition).
+    links: int = 0
     broken_links: list[dict[str, str]] = field(default_factory=list)  # {path, target, reason}
     broken_nav: list[str] = field(default_factory=list)
     bad_delegations: list[dict[str, str]] = field(default_factory=list)  # {path, delegate}

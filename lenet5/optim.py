@@ -10,6 +10,7 @@ kernels may fuse a multiply-add, so results agree to float32 rounding, not bit f
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Callable, Mapping
@@ -79,7 +80,7 @@ class _Optimizer:
         parts = self.threads if self._flat_params is not None and total >= PARALLEL_MIN_SIZE else 1
         # Elementwise updates: any split gives the same bits, so the thread count never changes a result.
         bounds = [min(total, (total * k // parts + _ALIGN - 1) // _ALIGN * _ALIGN) for k in range(parts)] + [total]
-        self._chunks = list(zip(bounds[:-1], bounds[1:]))
+        self._chunks = list(itertools.pairwise(bounds))
         self._pool = shared_pool(self.threads) if parts > 1 else None
 
     def _flat_grads_for(self, grads: Mapping[str, np.ndarray]) -> np.ndarray | None:
@@ -135,8 +136,8 @@ class _Optimizer:
         problems = [f"missing {k}" for k in ["step", *expected] if k not in state]
         problems += [f"unexpected {k}" for k in state if k != "step" and k not in expected]
         for k, shape in expected.items():
-            if k in state and np.shape(state[k]) != shape:
-                problems.append(f"{k} has shape {np.shape(state[k])}, expected {shape}")
+            if k in state and np.asarray(state[k]).shape != shape:
+                problems.append(f"{k} has shape {np.asarray(state[k]).shape}, expected {shape}")
         if problems:
             raise ValueError(f"{type(self).__name__} state does not fit: " + "; ".join(problems))
         step = np.asarray(state["step"])

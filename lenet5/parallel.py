@@ -28,7 +28,11 @@ logger = logging.getLogger(__name__)
 THREADS_ENV = "LENET5_THREADS"
 BLAS_THREAD_ENVS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "GOTO_NUM_THREADS")
 # Setter names across OpenBLAS builds: numpy's bundled scipy-openblas (64-bit ints, then 32) and a plain OpenBLAS.
-_SET_THREADS_SYMBOLS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads", "openblas_set_num_threads")
+_SET_THREADS_SYMBOLS = (
+    "scipy_openblas_set_num_threads64_",
+    "scipy_openblas_set_num_threads",
+    "openblas_set_num_threads",
+)
 _blas_pinned = False
 
 
@@ -109,7 +113,7 @@ class _Call:
                 return
             try:
                 self.fn(task, slot)
-            except BaseException as exc:  # handed to the caller, which re-raises it
+            except BaseException as exc:  # noqa: BLE001 -- handed to the caller, which re-raises it
                 with self._lock:
                     self.error = self.error or exc
             finally:

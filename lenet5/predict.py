@@ -6,7 +6,7 @@ The datasets are light-on-dark and framed in a particular way, and a photo of a 
 1. grayscale (alpha composited over white first, EXIF rotation applied);
 2. polarity: the border's median is the background; if the content departs from it towards dark rather than light
    (ink on paper, grey paper included) the image is inverted to light-on-dark;
-3. the background level is subtracted and the contrast stretched to 0..255;
+3. the background level plus a noise floor (from the border's spread) is subtracted, the contrast stretched to 0..255;
 4. crop to the bounding box of the content, resize preserving the aspect ratio so the longer side fills the dataset's
    box, and place it in a 28x28 black frame:
 
@@ -76,13 +76,17 @@ def prepare_image(gray: np.ndarray, framing: Framing) -> np.ndarray:
     Raises ValueError if the image is blank (no pixel differs from the background).
     """
     pixels = gray.astype(np.float32)
-    background = float(np.median(np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])))
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    background = float(np.median(border))
     # Content is what departs most from the background; percentiles ignore a few stray pixels. Darker content
     # (ink on paper, even grey paper in a dim photo) is flipped to the datasets' light-on-dark.
     darker, lighter = background - np.percentile(pixels, 0.1), np.percentile(pixels, 99.9) - background
     if darker > lighter:
         pixels, background = 255.0 - pixels, 255.0 - background
-    pixels = np.clip(pixels - background, 0.0, None)
+    # Noise floor: 3 robust standard deviations (1.4826 MAD) of the border, so uneven light and sensor noise in a
+    # photo become black; it is 0 for a clean background, even where content touches the edge.
+    noise_floor = 3 * 1.4826 * float(np.median(np.abs(border - np.median(border))))
+    pixels = np.clip(pixels - background - noise_floor, 0.0, None)
     if pixels.max() <= 0:
         raise ValueError("the image is blank (nothing differs from the background)")
     pixels *= 255.0 / pixels.max()

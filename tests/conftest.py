@@ -5,8 +5,13 @@
 
 from __future__ import annotations
 
-import importlib
 import os
+
+# Before anything imports numpy: a second OpenBLAS thread fights lenet5's own worker threads on a 2-core machine
+# (tests/lenet5 went from 52 s to 287 s under load without this).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import importlib
 import shutil
 import tempfile
 from pathlib import Path

@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 # A layer keeps one buffer per (role, shape, dtype); a handful of batch sizes is normal (train, eval, the last partial
 # batch). Past this many the cache is dropped so that a caller cycling through many sizes cannot grow memory unbounded.
-_MAX_BUFFERS = 64
+_MAX_BUFFERS = 24
 
 
 class Layer:
@@ -26,7 +26,7 @@ class Layer:
         self.param_shapes: dict[str, tuple[int, ...]] = {}
         self.params: Mapping[str, np.ndarray] = {}
         self.grads: MutableMapping[str, np.ndarray] = {}
-        self._buffers: dict[tuple[str, tuple[int, ...], np.dtype], np.ndarray] = {}
+        self._buffers: dict[tuple[str, tuple[int, ...], object], np.ndarray] = {}
         self.accumulate_grads = True
 
     def bind(self, params: Mapping[str, np.ndarray], grads: MutableMapping[str, np.ndarray]) -> None:

@@ -11,6 +11,10 @@ from lenet5.layers.base import Layer
 from lenet5.layers.im2col import fill_phases, im2col_view, pooled_shapes, pooled_views
 
 
+# Plans kept per layer: a training run needs two or three batch shapes (full, last partial, evaluation chunks).
+MAX_PLANS = 4
+
+
 class Conv2D(Layer):
     """``y[o] = sum_c W[o, c] * x[c] (+ b[o])`` on batch-innermost images.
 
@@ -61,7 +65,9 @@ class Conv2D(Layer):
         if connections is not None:
             connections = np.asarray(connections, dtype=bool)
             if connections.shape != (out_channels, in_channels):
-                raise ValueError(f"{name}: connection table must be {(out_channels, in_channels)}, got {connections.shape}")
+                raise ValueError(
+                    f"{name}: connection table must be {(out_channels, in_channels)}, got {connections.shape}"
+                )
             self.mask = np.broadcast_to(connections[:, :, None, None], self.param_shapes[self.weight_name])
         self._plans: dict[tuple, SimpleNamespace] = {}
         self._plan: SimpleNamespace | None = None  # the last forward's plan, which backward uses
@@ -72,7 +78,7 @@ class Conv2D(Layer):
         key = (x.shape, x.dtype)
         plan = self._plans.get(key)
         if plan is None:
-            if len(self._plans) >= 16:  # a caller cycling through many batch sizes: start over
+            if len(self._plans) >= MAX_PLANS:  # a caller cycling through batch sizes: start over
                 self._plans.clear()
             plan = self._plans[key] = self._make_plan(x)
         return plan

@@ -86,7 +86,8 @@ def pooled_views(phases: np.ndarray, sub: np.ndarray, k: int) -> tuple[np.ndarra
 def im2col_pooled(x: np.ndarray, k: int, padding: int = 0) -> np.ndarray:
     """Unfold ``x`` (C, H, W, N), zero-padded by ``padding``, into the pooling-ordered ``(C, k, k, 2, 2, Ho/2,
     Wo/2, N)``: output pixel ``(2r + dh, 2s + dw)`` at ``[..., dh, dw, r, s, :]``. ``k`` odd, output size even."""
-    phases_shape, sub_shape, cols_shape = pooled_shapes(*x.shape, k, padding)
+    c, h, w, n = x.shape
+    phases_shape, sub_shape, cols_shape = pooled_shapes(c, h, w, n, k, padding)
     phases, sub, cols = np.zeros(phases_shape, x.dtype), np.empty(sub_shape, x.dtype), np.empty(cols_shape, x.dtype)
     fill_phases(x, phases, padding)
     sub_target, sub_source, cols_source = pooled_views(phases, sub, k)

@@ -185,7 +185,9 @@ def test_conv2d_connection_table_masks_weights_and_their_gradients() -> None:
     x_nchw = rng.normal(size=(2, 6, 9, 9))
     y = layer.forward(to_chwn(x_nchw))
     masked = params["conv2.weight"] * C3_TABLE.T[:, :, None, None]
-    np.testing.assert_allclose(y, to_chwn(conv2d_forward_reference(x_nchw, masked, params["conv2.bias"], 0)), rtol=1e-10)
+    np.testing.assert_allclose(
+        y, to_chwn(conv2d_forward_reference(x_nchw, masked, params["conv2.bias"], 0)), rtol=1e-10
+    )
     layer.backward(np.ones_like(y))
     assert np.all(grads["conv2.weight"][~C3_TABLE.T] == 0)
     assert np.all(grads["conv2.weight"][C3_TABLE.T] != 0)
@@ -232,7 +234,9 @@ def test_maxpool_ties_match_torch(torch_module) -> None:
     xt = torch.tensor(x, requires_grad=True)
     torch.nn.functional.max_pool2d(xt, 2).backward(torch.tensor(dy))
     layer = MaxPool2x2()
-    np.testing.assert_array_equal(layer.forward(to_chwn(x)), to_chwn(torch.nn.functional.max_pool2d(xt, 2).detach().numpy()))
+    np.testing.assert_array_equal(
+        layer.forward(to_chwn(x)), to_chwn(torch.nn.functional.max_pool2d(xt, 2).detach().numpy())
+    )
     np.testing.assert_array_equal(layer.backward(to_chwn(dy)), to_chwn(xt.grad.numpy()))
 
 

@@ -242,7 +242,9 @@ def _blas_threads_after_model(env_overrides: dict[str, str]) -> int:
     )
     env = {k: v for k, v in os.environ.items() if k not in BLAS_THREAD_ENVS}
     env.update(env_overrides)
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
     return int(done.stdout.strip())
 
 

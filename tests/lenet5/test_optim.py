@@ -44,7 +44,9 @@ def run_numpy(params, grads_seq, optimizer_factory):
 def test_adam_matches_torch(torch_module, lr: float, weight_decay: float) -> None:
     rng = np.random.default_rng(0)
     params, grads_seq = random_params(rng), gradient_sequence(rng, 20)
-    expected = run_torch(torch_module, params, grads_seq, lambda p: torch_module.optim.Adam(p, lr=lr, weight_decay=weight_decay))
+    expected = run_torch(
+        torch_module, params, grads_seq, lambda p: torch_module.optim.Adam(p, lr=lr, weight_decay=weight_decay)
+    )
     got = run_numpy(params, grads_seq, lambda p: Adam(p, lr=lr, weight_decay=weight_decay))
     for name in SHAPES:
         np.testing.assert_allclose(got[name], expected[name], rtol=1e-6, atol=1e-7)
@@ -52,7 +54,8 @@ def test_adam_matches_torch(torch_module, lr: float, weight_decay: float) -> Non
 
 
 @pytest.mark.parametrize(
-    ("momentum", "nesterov", "weight_decay"), [(0.0, False, 0.0), (0.9, False, 0.0), (0.9, True, 5e-4), (0.5, False, 1e-2)]
+    ("momentum", "nesterov", "weight_decay"),
+    [(0.0, False, 0.0), (0.9, False, 0.0), (0.9, True, 5e-4), (0.5, False, 1e-2)],
 )
 def test_sgd_matches_torch(torch_module, momentum: float, nesterov: bool, weight_decay: float) -> None:
     rng = np.random.default_rng(1)

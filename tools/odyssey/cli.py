@@ -6,6 +6,7 @@ Exit status: 0 clean, 1 findings, 2 usage, configuration or internal error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
 import logging
@@ -24,6 +25,8 @@ from odyssey.globs import any_match
 logger = logging.getLogger("odyssey")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Subcommands implemented in their own modules (each has `register(subparsers)`).
+COMMAND_MODULES = ("odyssey.fix.command", "odyssey.notes.command", "odyssey.report.command")
 
 
 class UsageError(Exception):
@@ -211,6 +214,17 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--root", help="repository root (default: the git work tree of the current directory)")
     init.add_argument("--force", action="store_true", help="overwrite an existing odyssey.toml")
     init.set_defaults(handler=cmd_init)
+
+    # Commands that live in their own modules register themselves: register(subparsers) adds a parser whose
+    # `handler(args) -> int` default runs the command.
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if not exc.name or not module_name.startswith(exc.name):
+                raise
+            continue  # command not built yet
+        module.register(commands)
     return parser
 
 

@@ -7,6 +7,7 @@ Every key has a default chosen to be useful with no configuration at all. The fi
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import logging
 import re
@@ -22,8 +23,9 @@ logger = logging.getLogger(__name__)
 
 CONFIG_FILES = ("odyssey.toml", "pyproject.toml")
 NAMED_PATTERNS = ("kebab", "snake", "any")
-# Config sections owned by check families that read them raw via Config.extra_section().
-FAMILY_SECTIONS: frozenset[str] = frozenset()
+# Check families that keep their own settings ship a schema fragment, schemas/sections/<section>.json, holding the
+# JSON Schema of their [tool.odyssey.<section>] table; they read it raw with Config.extra_section(section).
+SECTION_SCHEMAS_DIR = "schemas/sections"
 
 DEFAULT_ROOT_ALLOW = (
     "README.md",
@@ -120,9 +122,25 @@ class ConfigError(Exception):
     """A configuration problem, already phrased as one line naming the file (and line where known)."""
 
 
+@functools.lru_cache(maxsize=1)
+def section_schemas() -> dict[str, dict[str, Any]]:
+    """Section name -> JSON Schema of that section, from each family's fragment file."""
+    sections: dict[str, dict[str, Any]] = {}
+    directory = resources.files("odyssey").joinpath(SECTION_SCHEMAS_DIR)
+    if directory.is_dir():
+        for entry in sorted(directory.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".json"):
+                sections[entry.name.removesuffix(".json")] = json.loads(entry.read_text(encoding="utf-8"))
+    return sections
+
+
+@functools.lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
     text = resources.files("odyssey").joinpath("schemas/config.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    schema = json.loads(text)
+    for name, fragment in section_schemas().items():
+        schema["properties"][name] = fragment
+    return schema
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -218,7 +236,7 @@ def load_config(root: Path) -> Config:
     agents = data.get("agents", {})
     default_agents = AgentsConfig()
     # Sections read by check families that keep their own settings (validated by the schema above).
-    extra = tuple((key, value) for key, value in sorted(data.items()) if key in FAMILY_SECTIONS)
+    extra = tuple((key, value) for key, value in sorted(data.items()) if key in section_schemas())
     for item in data.get("kinds", []):
         try:
             re.compile(item.get("name-regex") or "")

@@ -277,32 +277,42 @@ class _Builder:
         """
         text_parts: list[str] = []
         children = token.children or []
+        cursor = 0  # source offset in the content that the children before this one have reached
         for index, child in enumerate(children):
             if child.type == "text":
                 text_parts.append(child.content)
             elif child.type == "code_inline":
                 text_parts.append(child.content)
-                self.add_code_span(token, child, index)
+                cursor = self.add_code_span(token, child, cursor)
             elif child.type in ("softbreak", "hardbreak"):
                 text_parts.append("\n")
             elif child.type == "link_open":
                 self.add_link(token, child, children, index)
+                cursor = child.meta.get("pos", cursor)  # the link text's own code spans follow
             elif child.type == "image":
                 line, column = self.position(token, child.meta.get("pos", 0))
                 self.doc.links.append(Link(str(child.attrs.get("src", "")), line, column, "image", child.content))
                 if block_kind != "heading":
                     text_parts.append(child.content)
+                cursor = child.meta.get("end", cursor)
             elif child.type == "html_inline":
                 line, column = self.position(token, child.meta.get("pos", 0))
                 self.add_html(child.content, line, column)
+                cursor = child.meta.get("end", cursor)
         return "".join(text_parts)
 
-    def add_code_span(self, token: Token, child: Token, index: int) -> None:
-        # Code spans carry no source offset; find the span text in the content, after earlier children.
+    def add_code_span(self, token: Token, child: Token, cursor: int) -> int:
+        """Record a code span; return the offset just past it. Code spans carry no source offset, so the span's
+        text is looked for after ``cursor`` (where the previous children ended)."""
         content = token.content
-        offset = content.find(child.content)
-        line, column = self.position(token, max(offset, 0))
+        offset = content.find(child.content, cursor)
+        if offset < 0:  # markdown-it trimmed a space or joined lines inside the span
+            offset = content.find(child.content.strip(), cursor)
+        if offset < 0:
+            offset = cursor
+        line, column = self.position(token, offset)
         self.doc.code_spans.append(CodeSpan(child.content, line, column))
+        return offset + len(child.content)
 
     def add_link(self, token: Token, opener: Token, children: list[Token], index: int) -> None:
         pos, end = opener.meta.get("pos", 0), opener.meta.get("end", 0)

@@ -89,6 +89,52 @@ delegation-headings = {delegation_headings}
 allow-skip-level = true
 require-symmetric = true
 # known-tools = []                                  # tool names accepted on top of Claude Code's
+[{prefix}notes]
+# Structured notes: `odyssey notes new/supersede/archive/adopt/list/index` and the NTS rules.
+# Directory of the notes, from the repository root (default: the first directory of the "note" kind).
+# directory = "notes"
+# The kinds a note's `kind:` may be, in the order the generated index lists them.
+kinds = ["review", "decision", "analysis", "journal", "plan"]
+# Kind -> subdirectory of the notes directory for new notes of that kind, e.g. {{ review = "reviews" }}.
+kind-dirs = {{}}
+# File name of the generated index inside the notes directory (`odyssey notes index`; NTS001 when out of date).
+index = "README.md"
+# Globs of Markdown files below the notes directory that are not notes (no frontmatter required, not indexed).
+exclude = []
+# Frontmatter keys notes may carry besides title, kind, status, created, updated, tags, related, superseded_by.
+extra-keys = []
+# Topical similarity (0-1) from which `odyssey notes new` says an existing note covers the new one.
+duplicate-threshold = 0.4
+[{prefix}stubs]
+# More placeholder texts: regular expressions matched, case-insensitively, against a whole paragraph (STB001/STB002).
+placeholders = []
+# Headings that may have nothing under them (STB003).
+allow-empty-headings = ["Unreleased"]
+
+[{prefix}stale]
+# Suffixes that make a slash-separated code span a repository path even when its first directory does not exist.
+path-suffixes = [".py", ".md", ".markdown", ".toml", ".yaml", ".yml", ".cfg", ".ini", ".sh", ".ipynb", ".rst", ".txt", ".json"]
+# Globs of paths written in code spans that are never checked (generated output, files the reader creates).
+ignore-paths = []
+# Counts checked in prose (STL005): noun regex -> count = "agents" | "rules", or files = [globs] (+ exclude).
+claims = [{{ noun = "(?:sub-?)?agents|agent (?:files|definitions)", count = "agents" }}]
+claims-exclude = ["CHANGELOG.md", "**/CHANGELOG*.md", "HISTORY.md"]
+# Git-aware mode (STL006, info): code a document references changed in commits after the document's last change.
+git = false
+git-max-commits = 500
+
+[{prefix}tests]
+paths = ["tests/**/test_*.py", "tests/**/*_test.py"]
+exclude = []
+# Called names (fnmatch, last component) that count as assertions.
+assert-helpers = ["assert*", "check_*", "expect_*", "verify_*", "validate"]
+
+[{prefix}accuracy]
+# Seconds a runnable Python block (```python run, or <!-- odyssey: run --> before the fence) may take.
+timeout = 30
+run = true
+# Program name -> "module:function" returning its argparse parser, on top of [project.scripts] with build_parser().
+clis = {{}}
 '''
 
 

@@ -18,6 +18,13 @@ FAMILY_MODULES = (
     "orphans",
     "agents",
     "agent_graph",
+    "notes",
+    "stubs",
+    "stale",
+    "tests",
+    "accuracy",
+    "duplicates",
+    "xref",
 )
 
 

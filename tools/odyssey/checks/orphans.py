@@ -28,6 +28,7 @@ from odyssey.findings import Finding
 from odyssey.globs import any_match
 from odyssey.linkgraph import LinkGraph, link_graph
 from odyssey.mkdocs_config import MkdocsConfig, NavEntry
+from odyssey.mkdocs_plugin.generated import generated_pages, plugin_options
 from odyssey.rules import Rule
 
 logger = logging.getLogger(__name__)
@@ -187,8 +188,11 @@ class NavCheck(ProjectCheck):
             return
         config_lines = (self.project.read_text(mkdocs.path) or "").split("\n")
         files = self.project.files
+        # Pages the odyssey mkdocs plugin generates at build time exist for the nav though not in the repository.
+        options = plugin_options(mkdocs.data)
+        generated = generated_pages(options) if options is not None else set()
         for entry in mkdocs.nav or ():
-            if is_external(entry.target):
+            if is_external(entry.target) or entry.target.lstrip("/") in generated:
                 continue
             page = nav_page(mkdocs, entry)
             if files.is_file(page):
