@@ -18,9 +18,10 @@ What is timed, in-process, each ``--runs`` times on a fresh ``Project`` (so noth
   ``odyssey fix`` runs them; this includes parsing every document);
 - ``plan``: the planning itself, given those findings: the new tree, every inbound and outbound link rewritten, each
   edited file re-parsed and verified, the mkdocs nav;
-- then once, as a fresh process on a copy of the repository: ``odyssey fix`` (dry run, wall clock) and
-  ``odyssey fix --apply`` (wall clock; journal, git index), followed by a check that the copy has no placement finding
-  and no more broken links than before.
+- ``apply``, once, in-process on a copy: journal (backups), every step, the git index update, the commit;
+- then once, as a fresh process on another copy: ``odyssey fix`` (dry run, wall clock) and ``odyssey fix --apply``
+  (wall clock, checks and planning included), followed by a check that the copy has no placement finding and no more
+  broken links than before.
 
 The issue's target: planning takes seconds, not minutes (checked: plan <= 10 s at 2,000 docs and 100 moves).
 """
@@ -51,7 +52,8 @@ logger = logging.getLogger("odyssey_fix")
 REPORT_STEMS = ("TRAINING_RUN_REPORT", "SESSION_SUMMARY", "CODE_REVIEW_FINDINGS", "PERFORMANCE_AUDIT",
                 "MIGRATION_PLAN", "BUGFIX_INVESTIGATION", "HANDOFF_NOTES", "TEST_RESULTS")
 INBOUND_PER_REPORT = 5
-PLAN_TARGET_SECONDS = 10.0
+PLAN_TARGET_SECONDS = 10.0  # "seconds, not minutes", for the issue's size:
+TARGET_SIZE = (2000, 100)  # docs, moves
 GIT_ENV = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid", "GIT_COMMITTER_NAME": "Bench",
            "GIT_COMMITTER_EMAIL": "bench@example.invalid"}
 
@@ -114,6 +116,21 @@ def time_planning(root: Path) -> tuple[float, float, int, int, int]:
     return checked - started, planned - checked, len(plan.moves), plan.rewrite_count, len(plan.edits)
 
 
+def time_apply(root: Path) -> tuple[float, int]:
+    """(seconds, steps) of applying a fresh plan to ``root`` in-process: journal, steps, git index, commit."""
+    from odyssey.fix.apply import Applier
+    from odyssey.fix.gitindex import GitIndex
+    from odyssey.fix.plan import FixOptions, Planner, collect_findings
+    from odyssey.project import Project
+
+    project = Project(root)
+    findings, _errors = collect_findings(project, ("ALL",), ())
+    plan = Planner(project, findings, FixOptions()).plan()
+    started = time.perf_counter()
+    report = Applier(root, plan, GitIndex.detect(root)).apply()
+    return time.perf_counter() - started, report.steps
+
+
 def odyssey_argv() -> list[str]:
     script = Path(sys.executable).parent / "odyssey"
     return [str(script)] if script.is_file() else [sys.executable, "-m", "odyssey"]
@@ -169,6 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{'planning (given the findings)':<34}{plan_median:>10.2f}{args.runs:>6}")
         print(f"{'planning / checks':<34}{plan_median / check_median:>10.2f}")
 
+        in_process = workdir / "apply-in-process"
+        shutil.copytree(root, in_process, symlinks=True)
+        apply_in_process, steps = time_apply(in_process)
+        print(f"{'apply (journal, steps, git index)':<34}{apply_in_process:>10.2f}{1:>6}   {steps} steps")
+
         copy = workdir / "apply"
         shutil.copytree(root, copy, symlinks=True)
         before = finding_counts(copy)
@@ -179,13 +201,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{'odyssey fix --apply (process)':<34}{apply_seconds:>10.2f}{1:>6}   exit {apply_status}")
         print(f"\nbefore: {before.get('PLC', 0)} placement findings, {before.get('LNK001', 0)} broken links; "
               f"after --apply: {after.get('PLC', 0)} placement findings, {after.get('LNK001', 0)} broken links")
-        ok = (dry_status == 1 and apply_status == 0 and after.get("PLC", 0) == 0
-              and after.get("LNK001", 0) <= before.get("LNK001", 0) and plan_median <= PLAN_TARGET_SECONDS)
+        correct = (dry_status == 1 and apply_status == 0 and after.get("PLC", 0) == 0
+                   and after.get("LNK001", 0) <= before.get("LNK001", 0))
         if dry_status != 1 or apply_status != 0:
             print(dry_tail if dry_status != 1 else apply_tail)
-        print(f"target: planning <= {PLAN_TARGET_SECONDS:.0f} s at {args.docs} docs / {args.moves} moves, "
-              f"no placement finding and no new broken link after --apply: {'met' if ok else 'MISSED'}")
-        return 0 if ok else 1
+        print(f"no placement finding and no new broken link after --apply: {'yes' if correct else 'NO'}")
+        fast = True
+        if (args.docs, args.moves) == TARGET_SIZE:
+            fast = plan_median <= PLAN_TARGET_SECONDS
+            print(f"target: planning <= {PLAN_TARGET_SECONDS:.0f} s at {args.docs} docs / {args.moves} moves: "
+                  f"{'met' if fast else 'MISSED'}")
+        return 0 if correct and fast else 1
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

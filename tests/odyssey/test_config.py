@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import tomllib
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
 
 from odyssey.cli import main
-from odyssey.config import Config, ConfigError, load_config
+from odyssey.config import Config, ConfigError, config_schema, load_config, section_schemas
 from odyssey.init_config import starter_config, write_starter_config
 
 
@@ -24,11 +21,8 @@ def write(path: Path, text: str) -> Path:
 
 
 def without_source(config: Config) -> Config:
-    return dataclasses.replace(config, source=None)
-
-
-def config_schema() -> dict[str, Any]:
-    return json.loads(resources.files("odyssey").joinpath("schemas/config.schema.json").read_text(encoding="utf-8"))
+    """The configuration minus where it came from and the family sections (compared by family_sections_are_defaults)."""
+    return dataclasses.replace(config, source=None, extra=())
 
 
 # -- where configuration comes from --------------------------------------------------------------------------------
@@ -185,6 +179,11 @@ def test_starter_config_is_valid_against_the_schema(pyproject: bool) -> None:
     data = tomllib.loads(starter_config(pyproject=pyproject))
     section = data["tool"]["odyssey"] if pyproject else data
     jsonschema.Draft202012Validator(config_schema()).validate(section)
+
+
+def test_starter_config_has_a_section_for_every_family_that_keeps_settings() -> None:
+    data = tomllib.loads(starter_config(pyproject=False))
+    assert set(section_schemas()) <= set(data)
 
 
 def test_starter_config_mentions_every_key_of_the_schema() -> None:

@@ -6,6 +6,8 @@ Exit status: 0 clean, 1 findings, 2 usage, configuration or internal error.
 from __future__ import annotations
 
 import argparse
+import functools
+import gc
 import importlib
 import io
 import json
@@ -33,6 +35,7 @@ class UsageError(Exception):
     """Bad command-line input, phrased as one line."""
 
 
+@functools.lru_cache(maxsize=4)
 def find_root(start: Path) -> Path:
     """The repository root: the git work tree holding ``start``, else the nearest directory with odyssey config."""
     try:
@@ -235,10 +238,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 for --help/--version
         return int(exc.code or 0)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="odyssey: %(message)s")
+    # A run builds hundreds of thousands of small objects (tokens, links) and frees few: the default collection
+    # threshold (700) rescans the growing heap over and over. Collect rarely, and never the modules loaded so far.
+    gc.set_threshold(50_000, 20, 100)
+    gc.freeze()
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
     try:
+        from odyssey.fix.recovery import recover_at_startup
+
+        # A fix killed mid-way left a journal: restore the tree before doing anything else (one lstat otherwise).
+        root = Path(args.root).resolve() if getattr(args, "root", None) else find_root(Path.cwd())
+        if not recover_at_startup(root):
+            return EXIT_ERROR
         return int(args.handler(args))
     except (UsageError, ConfigError) as exc:
         print(f"odyssey: error: {exc}", file=sys.stderr)

@@ -135,7 +135,8 @@ def section_schemas() -> dict[str, dict[str, Any]]:
 
 
 @functools.lru_cache(maxsize=1)
-def _schema() -> dict[str, Any]:
+def config_schema() -> dict[str, Any]:
+    """The configuration schema, with every family's section schema merged in."""
     text = resources.files("odyssey").joinpath("schemas/config.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     for name, fragment in section_schemas().items():
@@ -160,7 +161,7 @@ def _where(source: Path, text: str, key: str | None) -> str:
 
 def validate(data: dict[str, Any], source: Path, text: str) -> None:
     """Raise ConfigError for the first schema violation, phrased for a human."""
-    schema = _schema()
+    schema = config_schema()
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
     if not errors:

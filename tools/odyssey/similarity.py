@@ -18,7 +18,7 @@ Two measures
     documents, not with the number of pairs; each candidate is then verified with the exact Jaccard of the two
     shingle sets, which is the similarity reported. Signatures follow datasketch's ``affine32`` scheme bit for bit
     (same permutations, same MurmurHash3 pre-mix), computed for all sections at once with numpy; the banding
-    parameters are datasketch's optimum for the threshold. ``minhash_reference`` is the one-set-at-a-time datasketch
+    parameters give a pair at the threshold a 90% chance of being a candidate (see ``lsh_parameters``). ``minhash_reference`` is the one-set-at-a-time datasketch
     computation the tests compare the vectorised kernel with (datasketch is not imported at run time: its import
     costs more than a small repository's whole check).
 
@@ -63,7 +63,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-NUM_PERM = 64  # MinHash permutations: enough for LSH candidates, since every candidate is verified exactly
+NUM_PERM = 128  # MinHash permutations: enough for LSH at a recall of 0.9 without a flood of false candidates
+LSH_RECALL = 0.9  # probability that a pair exactly at the threshold becomes an LSH candidate
 MINHASH_SEED = 1
 MAX_BUCKET_PAIRS = 32  # an LSH bucket larger than this is linked as a star from its first member, not all pairs
 TOPICAL_CHUNK = 2048  # rows per block of the sparse product that finds topical pairs
@@ -106,8 +107,9 @@ myself neither no nor not now of off often on once one only or other ought our o
 same shall shan't she should shouldn't since so some such than that that's the their theirs them themselves then there
 there's these they this those though through thus to too under until up upon us use used uses using very via was
 wasn't we well were weren't what what's when where whether which while who whom whose why will with within without
-won't would wouldn't yet you your yours yourself yourselves e g i e ie eg vs
-""".split())
+won't would wouldn't yet you your yours yourself yourselves e g i e ie eg vs two three four five six seven eight
+nine ten
+""".replace("'", "").split())  # apostrophes are dropped from words too (don't -> dont)
 
 
 # -- words --------------------------------------------------------------------------------------------------------
@@ -288,9 +290,10 @@ def _raw_passages(document: Document, options: TextOptions) -> list[tuple[str, i
         elif kind == "table-cell":
             kind = "table"
         if previous is not None and kind == previous[0] and kind in ("paragraph", "table") and (
-            block.line <= previous[2] + 1
+            block.line <= previous[2] + (1 if kind == "paragraph" else 2)
         ):
-            # Items of a tight list sit on adjacent lines, cells of a table on the same or the next line: one passage.
+            # Items of a tight list sit on adjacent lines, cells of a table on the same or the next row (the header
+            # and the first row have the delimiter row between them): one passage.
             previous = (kind, previous[1], max(previous[2], block.end_line), f"{previous[3]}\n{text}")
             raw[-1] = previous
             continue
@@ -463,31 +466,21 @@ def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndar
     return a.astype(_U32), b.astype(_U32)
 
 
-_GAUSS_NODES, _GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(64)
-
-
-def _integral(function: Callable[[np.ndarray], np.ndarray], low: float, high: float) -> float:
-    """Gauss-Legendre quadrature: exact for the LSH S-curves, polynomials of degree bands * rows <= 128."""
-    half = (high - low) / 2
-    return float(half * np.dot(_GAUSS_WEIGHTS, function(half * _GAUSS_NODES + (low + high) / 2)))
-
-
 @functools.lru_cache(maxsize=32)
-def lsh_parameters(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
-    """(bands, rows) minimizing the probability of a false positive plus that of a false negative at
-    ``threshold``, as datasketch's ``MinHashLSH`` chooses them (equal weights)."""
-    best, chosen = math.inf, (1, num_perm)
-    for bands in range(1, num_perm + 1):
-        for rows in range(1, num_perm // bands + 1):
-            def candidate(s: np.ndarray, b: int = bands, r: int = rows) -> np.ndarray:
-                return 1 - (1 - s**r) ** b
+def lsh_parameters(threshold: float, num_perm: int = NUM_PERM, recall: float = LSH_RECALL) -> tuple[int, int]:
+    """(bands, rows) for LSH at ``threshold``: the most rows per band (fewest false candidates) that still makes a
+    pair exactly at the threshold a candidate with probability >= ``recall`` (1 - (1 - t^r)^b).
 
-            false_positive = _integral(candidate, 0.0, threshold)
-            false_negative = _integral(lambda s, c=candidate: 1 - c(s), threshold, 1.0)
-            error = 0.5 * false_positive + 0.5 * false_negative
-            if error < best:
-                best, chosen = error, (bands, rows)
-    return chosen
+    datasketch's ``MinHashLSH`` instead minimizes the integrated false-positive + false-negative probability, which
+    at 64 permutations and a threshold of 0.7 finds only 38% of the pairs at the threshold; every candidate here is
+    verified exactly, so a false candidate costs little and a missed one is a missed finding.
+    """
+    best = (num_perm, 1)
+    for rows in range(1, num_perm + 1):
+        bands = num_perm // rows
+        if 1 - (1 - threshold**rows) ** bands >= recall:
+            best = (bands, rows)
+    return best
 
 
 def lsh_candidates(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -621,6 +614,7 @@ class SimilarityIndex:
         self._topical: tuple[float, list[tuple[int, int, float]]] | None = None
         self._background: tuple[float, float] | None = None
         self._unique: dict[tuple[str, int], np.ndarray] = {}
+        self._section_number: dict[Section, int] | None = None
 
     # -- construction ------------------------------------------------------------------------------------------
     @classmethod
@@ -756,6 +750,17 @@ class SimilarityIndex:
                 found.append(SimilarPair(self.span(level, first), self.span(level, second), similarity))
         found.sort(key=lambda pair: (-pair.similarity, pair.first.path, pair.first.line, pair.second.path))
         return found
+
+    def sections_similarity(self, first: Sequence[Section], second: Sequence[Section]) -> float:
+        """Exact Jaccard similarity of the shingles of two sets of sections (of the index), e.g. two documents
+        without their boilerplate sections."""
+        if self._section_number is None:
+            self._section_number = {section: n for n, section in enumerate(self.sections)}
+        number = self._section_number
+        return jaccard(
+            np.concatenate([self._shingle_set("section", number[s]) for s in first] or [np.zeros(0, _U32)]),
+            np.concatenate([self._shingle_set("section", number[s]) for s in second] or [np.zeros(0, _U32)]),
+        )
 
     def shingle_similarity(self, first: str, second: str) -> float:
         """Exact Jaccard similarity of the shingle sets of two documents of the index."""

@@ -164,3 +164,13 @@ def test_nothing_is_written_through_a_symlink_leading_outside(tmp_path: Path) ->
     assert plan.moves == []
     assert any("not a directory (or is a symlink)" in skip.reason for skip in plan.skipped)
     assert list(outside.iterdir()) == []
+
+
+def test_a_root_below_the_git_top_level(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"site/README.md": "# R\n\n[s](SESSION_SUMMARY.md)\n", "site/SESSION_SUMMARY.md": "# S\n",
+                          "other.txt": "not part of the docs\n"})
+    git_commit_all(tmp_path)
+    root = tmp_path / "site"
+    Applier(root, make_plan(root), GitIndex.detect(root)).apply()
+    status = git(tmp_path, "status", "--porcelain").splitlines()
+    assert status == [" M site/README.md", "R  site/SESSION_SUMMARY.md -> site/notes/session-summary.md"]

@@ -18,8 +18,9 @@ Each copy drifts on its own. This family finds them, with the text model and mea
   one finding naming them all and suggesting one shared file.
 
 Each finding sits on the copy to drop, names the other location (file and lines) and the copy to keep: the one the
-placement rules put where it is (the other is misplaced), else the most linked (link graph), else the oldest by git
-history (one ``git log`` for the whole repository, only when needed), else the first by name. Exact matches win over
+placement rules put where it is (the other is misplaced), else the most linked (link graph; a root document such as
+README.md, where every reader starts, counts as the most linked), else the oldest by git history (one ``git log`` for
+the whole repository, only when needed), else the first by name. Exact matches win over
 near ones and whole files over their sections: a pair reported at one level is not reported again below it. Template
 files (a ``templates/`` directory or ``template`` in the name) and ``exclude`` globs never get findings; templates are
 named as the source of scaffolds and boilerplate.
@@ -58,6 +59,7 @@ from odyssey.similarity import (
     Section,
     SimilarityIndex,
     SimilarPair,
+    Span,
     average_linkage_groups,
     union_find_groups,
     words,
@@ -72,6 +74,7 @@ HISTORY_STATUSES = frozenset({"superseded", "archived", "deprecated", "obsolete"
 DIRECTORY_PAGES = frozenset({"readme.md", "index.md", "readme.markdown", "index.markdown"})
 TEMPLATE_DIRS = frozenset({"template", "templates", "_templates", ".templates"})
 GIT_TIMEOUT = 60
+ENTRY_POINT_LINKS = 1 << 30  # a root document (README.md, ...) outranks any number of links
 # "In different words": pairs sharing more shingles than this are copies, partial copies or template siblings
 # (npm-start.md / npm-test.md), which the shingle rules judge; a paraphrase shares almost none.
 MAX_TOPICAL_SHINGLE_SIMILARITY = 0.15
@@ -398,6 +401,8 @@ class CanonicalChooser:
         self.placement = PlacementRules(project.config)
         self._misplaced: dict[str, bool] = {}
         self._ages: dict[str, int] | None = None
+        roots = ["/" + pattern.lstrip("/") for pattern in project.config.orphan_roots]
+        self.entry_points = {path for path in project.files.markdown if any_match(path, roots)}
 
     def misplaced(self, path: str) -> bool:
         found = self._misplaced.get(path)
@@ -408,6 +413,9 @@ class CanonicalChooser:
         return found
 
     def links(self, path: str) -> int:
+        """Files linking to ``path``; a root document (``orphans.roots``) counts as linked from everywhere."""
+        if path in self.entry_points:
+            return ENTRY_POINT_LINKS
         return len(link_graph(self.project).linkers(path))
 
     def ages(self) -> dict[str, int]:
@@ -431,8 +439,10 @@ class CanonicalChooser:
         if not self.misplaced(kept) and any(self.misplaced(o) for o in others):
             return "it is where the placement rules put it"
         links = self.links(kept)
+        if kept in self.entry_points and not any(o in self.entry_points for o in others):
+            return "a root document: readers start there"
         if links > max((self.links(o) for o in others), default=0):
-            return f"the most linked: {links} file{'s' if links != 1 else ''} link to it"
+            return f"the most linked: {links} file{'s link' if links != 1 else ' links'} to it"
         ages = self._ages or {}
         if kept in ages and all(ages.get(o, math.inf) > ages[kept] for o in others):
             day = datetime.datetime.fromtimestamp(ages[kept], datetime.timezone.utc).date().isoformat()
@@ -450,8 +460,8 @@ class _Run:
     """What one run has reported so far, so that a pair is reported once, at its highest level."""
 
     file_pairs: set[frozenset[str]] = field(default_factory=set)  # reported as identical or near-duplicate files
-    exact_sections: set[tuple[str, str, int]] = field(default_factory=set)  # (other path, path, section line)
-    boilerplate_sections: set[tuple[str, int]] = field(default_factory=set)  # (path, section line)
+    exact_sections: set[tuple[Section, str]] = field(default_factory=set)  # (section, other path) of DUP002 runs
+    boilerplate_sections: set[Section] = field(default_factory=set)  # (mostly) boilerplate, reported by DUP007
     scaffolds: set[str] = field(default_factory=set)
 
 
@@ -467,13 +477,22 @@ class DuplicatesCheck(ProjectCheck):
         self.canonical = CanonicalChooser(project)
         self.run = _Run()
         self.index: SimilarityIndex | None = None
+        self.passage_texts: list[DocumentText] = []
+        self.occurrences: dict[tuple[str, ...], dict[int, int]] = {}
+        self.boilerplate_keys: dict[frozenset[int], list[tuple[str, ...]]] = defaultdict(list)
+        self.pair_matches: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        self.remaining_section_pairs: list[SimilarPair] = []
+        self.template_passages: dict[tuple[str, ...], str] | None = None
 
     def check_project(self) -> Iterator[Finding]:
         self.index = SimilarityIndex.from_project(self.project)
         yield from self.scaffolds()
         yield from self.identical_documents()
+        self.collect_passages()
+        yield from self.verbatim_boilerplate()
+        yield from self.near_boilerplate(self.section_pairs())
         yield from self.near_duplicate_documents()
-        yield from self.passages()
+        yield from self.duplicate_passages()
         yield from self.near_duplicate_sections()
         yield from self.topical_overlap()
 
@@ -488,12 +507,15 @@ class DuplicatesCheck(ProjectCheck):
 
     # -- DUP006 ----------------------------------------------------------------------------------------------
     @staticmethod
-    def skeleton(text: DocumentText) -> tuple[tuple[tuple[int, str], ...], int, int] | None:
+    def headed_sections(text: DocumentText) -> list[Section]:
+        """The sections under a heading, the title (a first level-1 heading) left out."""
+        headed = [s for s in text.sections if s.level > 0]
+        return headed[1:] if headed and headed[0].level == 1 else headed
+
+    def skeleton(self, text: DocumentText) -> tuple[tuple[tuple[int, str], ...], int, int] | None:
         """(headings, placeholder sections, sections) of a scaffold: >= 2 headed sections below the title, at least
         half of them (and two) empty or placeholders. None for a document that is not one."""
-        headed = [s for s in text.sections if s.level > 0]
-        if headed and headed[0].level == 1:
-            headed = headed[1:]  # the title
+        headed = self.headed_sections(text)
         placeholders = sum(1 for s in headed if s.placeholder)
         if len(headed) < 2 or placeholders < 2 or 2 * placeholders < len(headed):
             return None
@@ -513,7 +535,7 @@ class DuplicatesCheck(ProjectCheck):
                 templates.setdefault(shape[0], text.path)
             else:
                 groups[shape[0]].append((text.path, shape[1], shape[2]))
-        for headings, members in sorted(groups.items(), key=lambda item: item[1][0][0]):
+        for headings, members in sorted(groups.items(), key=lambda item: min(item[1])[0]):
             if len(members) < self.settings.scaffold_min_files:
                 continue
             members.sort()
@@ -521,8 +543,9 @@ class DuplicatesCheck(ProjectCheck):
             self.run.scaffolds.update(paths)
             first = self.index.text(paths[0])
             assert first is not None
-            line = next((s.line for s in first.sections if s.level > 0 and s.placeholder), 1)
-            titles = ", ".join(f"'{title}'" for _level, title in headings[:5]) + (", ..." if len(headings) > 5 else "")
+            sections = self.headed_sections(first)
+            line = next((s.line for s in sections if s.placeholder), 1)
+            titles = ", ".join(f"'{s.heading}'" for s in sections[:5]) + (", ..." if len(sections) > 5 else "")
             template = templates.get(headings)
             source = f"the template {template}" if template else "one template"
             empty = min(p for _path, p, _s in members)
@@ -559,60 +582,11 @@ class DuplicatesCheck(ProjectCheck):
                 fix = Fix("delete", f"delete {copy}; {kept} has the same text", safe=False)
                 yield self.finding(DUP001, copy, 1, 1, message, fix=fix)
 
-    # -- DUP003 ----------------------------------------------------------------------------------------------
-    def near_duplicate_documents(self) -> Iterator[Finding]:
-        assert self.index is not None
-        scaffolds = self.run.scaffolds
-        pairs = [
-            pair for pair in self.index.near_duplicates(
-                "file", self.settings.threshold, self.settings.min_words,
-                eligible=lambda p: self.compared(p) and p not in scaffolds)
-            if frozenset((pair.first.path, pair.second.path)) not in self.run.file_pairs
-        ]
-        yield from self.report_clusters(pairs, DUP003, files=True)
-
-    def report_clusters(self, pairs: list[SimilarPair], rule: Rule, files: bool) -> Iterator[Finding]:
-        """Near-duplicate pairs -> clusters -> one finding per copy not in the document to keep (vs its most similar
-        member there). Section clusters spread over ``boilerplate-min-files`` documents are boilerplate instead."""
-        spans = sorted({pair.first for pair in pairs} | {pair.second for pair in pairs},
-                       key=lambda s: (s.path, s.line))
-        number = {span: n for n, span in enumerate(spans)}
-        similarity: dict[tuple[int, int], float] = {}
-        for pair in pairs:
-            a, b = number[pair.first], number[pair.second]
-            similarity[(a, b)] = similarity[(b, a)] = pair.similarity
-        for members in union_find_groups(((number[p.first], number[p.second]) for p in pairs), len(spans)):
-            paths = sorted({spans[m].path for m in members})
-            if not files and len(paths) >= self.settings.boilerplate_min_files:
-                yield self.near_boilerplate([spans[m] for m in members], similarity, number)
-                continue
-            ordered = self.canonical.order(paths)
-            kept = ordered[0]
-            reason = self.canonical.reason(kept, ordered[1:])
-            for member in sorted(members, key=lambda m: (spans[m].path, spans[m].line)):
-                span = spans[member]
-                if span.path == kept:
-                    continue
-                partners = [o for o in members if (member, o) in similarity]
-                partner = max(partners, key=lambda o: (spans[o].path == kept, similarity[(member, o)],
-                                                        -number[spans[o]]))
-                other = spans[partner]
-                value = similarity[(member, partner)]
-                if files:
-                    self.run.file_pairs.add(frozenset((span.path, other.path)))
-                    message = (f"near duplicate of {other.path} (shingle similarity {value:.2f}); keep {kept} "
-                               f"({reason}), merge what this copy adds into it and delete this one")
-                    yield self.finding(rule, span.path, 1, 1, message)
-                else:
-                    assert span.section is not None and other.section is not None
-                    message = (f"{span.section.label} (lines {section_line_range(span.section)}) is a near duplicate of "
-                               f"{other.section.label} in {other.where} (shingle similarity {value:.2f}); keep it in "
-                               f"{kept} ({reason}) and link to it from here")
-                    yield self.finding(rule, span.path, span.line, 1, message, end_line=span.end_line)
-
-    # -- DUP002 / DUP007 (word for word) ---------------------------------------------------------------------
-    def passages(self) -> Iterator[Finding]:
-        """Passages (paragraphs, tight lists, tables, HTML, code when included) found in several documents."""
+    # -- DUP007 (word for word) and DUP002 ---------------------------------------------------------------------
+    def collect_passages(self) -> None:
+        """Passages (paragraphs, tight lists, tables, HTML; code when included) found in several documents: those in
+        ``boilerplate-min-files`` or more are boilerplate, grouped by the documents holding them; the others are
+        matches between two documents."""
         texts = [t for t in self.texts() if t.path not in self.run.scaffolds]
         passages = [t.passages for t in texts]
         seeds: list[tuple[int, int, int]] = []  # (hash, text, passage)
@@ -620,6 +594,7 @@ class DuplicatesCheck(ProjectCheck):
             for p, passage in enumerate(items):
                 if passage.kind != "heading" and len(passage.words) >= SEED_MIN_WORDS and not passage.placeholder:
                     seeds.append((hash(passage.words), t, p))
+        self.passage_texts = texts
         if not seeds:
             return
         hashes = np.fromiter((h for h, _t, _p in seeds), dtype=np.int64, count=len(seeds))
@@ -629,22 +604,52 @@ class DuplicatesCheck(ProjectCheck):
         for h, t, p in seeds:
             if h in repeated:
                 occurrences[passages[t][p].words].setdefault(t, p)
-        boilerplate: dict[frozenset[int], list[tuple[str, ...]]] = defaultdict(list)
-        pair_matches: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
         for key, where in occurrences.items():
             if len(where) < 2:
                 continue
             if len(where) >= self.settings.boilerplate_min_files:
-                boilerplate[frozenset(where)].append(key)
+                self.boilerplate_keys[frozenset(where)].append(key)
                 continue
             holders = sorted(where)
             for i, a in enumerate(holders):
                 for b in holders[i + 1 :]:
-                    pair_matches[(a, b)].append((where[a], where[b]))
-        for holders, keys in sorted(boilerplate.items(), key=lambda item: sorted(texts[t].path for t in item[0])):
-            yield from self.verbatim_boilerplate([texts[t] for t in sorted(holders)], keys, occurrences,
-                                                 {texts[t].path: t for t in holders})
-        for (a, b), matches in sorted(pair_matches.items(), key=lambda i: (texts[i[0][0]].path, texts[i[0][1]].path)):
+                    self.pair_matches[(a, b)].append((where[a], where[b]))
+        self.occurrences = occurrences
+
+    def verbatim_boilerplate(self) -> Iterator[Finding]:
+        texts = self.passage_texts
+        for holders, keys in sorted(self.boilerplate_keys.items(),
+                                    key=lambda item: sorted(texts[t].path for t in item[0])):
+            members = [texts[t] for t in sorted(holders)]
+            first = members[0]
+            items = first.passages
+            number = min(holders)
+            runs = self.runs(first, sorted(self.occurrences[key][number] for key in keys))
+            paths = [text.path for text in members]
+            sections = self.section_of(first)
+            for run in runs:
+                mine = [items[p] for p in run]
+                count = sum(len(p.words) for p in mine)
+                if count < self.settings.min_words:
+                    continue
+                wanted = {p.words for p in mine}
+                for text in members:
+                    for section in text.sections:
+                        body = sum(len(p.words) for p in section.body)
+                        shared = sum(len(p.words) for p in section.body if p.words in wanted)
+                        if body and 2 * shared >= body:
+                            self.run.boilerplate_sections.add(section)
+                start, end = self.extent(mine, sections)
+                what = self.describe(mine, sections, start, end, count)
+                message = (f"{what} is repeated word for word in {len(paths)} documents: "
+                           f"{named(paths)}{self.template_note(wanted)}; keep it in one shared file and link to it "
+                           "from each (or use a snippet include), so that it changes in one place")
+                yield self.finding(DUP007, first.path, start, 1, message, end_line=end)
+
+    def duplicate_passages(self) -> Iterator[Finding]:
+        texts = self.passage_texts
+        for (a, b), matches in sorted(self.pair_matches.items(),
+                                      key=lambda i: (texts[i[0][0]].path, texts[i[0][1]].path)):
             first, second = texts[a], texts[b]
             if frozenset((first.path, second.path)) in self.run.file_pairs:
                 continue
@@ -655,34 +660,41 @@ class DuplicatesCheck(ProjectCheck):
                 kept, copy, pairs = second, first, matches
             yield from self.passage_runs(copy, kept, sorted(pairs), self.canonical.reason(kept.path, [copy.path]))
 
+    @staticmethod
+    def section_of(text: DocumentText) -> dict[int, Section]:
+        return {id(passage): section for section in text.sections for passage in section.passages}
+
+    @staticmethod
+    def runs(text: DocumentText, indexes: list[int]) -> list[list[int]]:
+        """Sorted passage indexes of ``text`` -> runs with no other passage of seed size between members."""
+        is_seed = [p.kind != "heading" and len(p.words) >= SEED_MIN_WORDS for p in text.passages]
+        seeds_before = np.concatenate([[0], np.cumsum(is_seed)])
+        runs: list[list[int]] = []
+        for index in indexes:
+            if runs and seeds_before[index] - seeds_before[runs[-1][-1] + 1] == 0:
+                runs[-1].append(index)
+            else:
+                runs.append([index])
+        return runs
+
     def passage_runs(self, copy: DocumentText, kept: DocumentText, matches: list[tuple[int, int]],
                      reason: str) -> Iterator[Finding]:
         """Runs of consecutive repeated passages of ``copy`` (no unrepeated passage of seed size between them)."""
         items, other_items = copy.passages, kept.passages
-        is_seed = [p.kind != "heading" and len(p.words) >= SEED_MIN_WORDS for p in items]
-        seeds_before = np.concatenate([[0], np.cumsum(is_seed)])
-        runs: list[list[tuple[int, int]]] = []
-        for match in matches:
-            if runs:
-                previous = runs[-1][-1][0]
-                if seeds_before[match[0]] - seeds_before[previous + 1] == 0:
-                    runs[-1].append(match)
-                    continue
-            runs.append([match])
-        sections = {id(passage): section for section in copy.sections for passage in section.passages}
-        other_sections = {id(passage): section for section in kept.sections for passage in section.passages}
-        for run in runs:
-            count = sum(len(items[p].words) for p, _q in run)
+        partner = dict(matches)
+        sections, other_sections = self.section_of(copy), self.section_of(kept)
+        for run in self.runs(copy, [p for p, _q in matches]):
+            mine = [items[p] for p in run]
+            theirs = sorted((other_items[partner[p]] for p in run), key=lambda passage: passage.line)
+            if all(sections[id(p)] in self.run.boilerplate_sections for p in mine):
+                continue
+            count = sum(len(p.words) for p in mine)
             if count < self.settings.min_words:
                 continue
-            mine = [items[p] for p, _q in run]
-            theirs = [other_items[q] for _p, q in run]
-            touched = {(s.path, s.line) for s in (sections[id(p)] for p in mine)}
-            touched_other = {(s.path, s.line) for s in (other_sections[id(p)] for p in theirs)}
-            for path, line in touched:
-                self.run.exact_sections.add((kept.path, path, line))
-            for path, line in touched_other:
-                self.run.exact_sections.add((copy.path, path, line))
+            for passage in mine:
+                self.run.exact_sections.add((sections[id(passage)], kept.path))
+            for passage in theirs:
+                self.run.exact_sections.add((other_sections[id(passage)], copy.path))
             start, end = self.extent(mine, sections)
             other_start, other_end = self.extent(theirs, other_sections)
             what = self.describe(mine, sections, start, end, count)
@@ -692,101 +704,164 @@ class DuplicatesCheck(ProjectCheck):
             yield self.finding(DUP002, copy.path, start, 1, message, end_line=end)
 
     @staticmethod
-    def extent(passages: list[Passage], sections: dict[int, Section]) -> tuple[int, int]:
-        """Line range of a run, from its section's heading when the run is that whole section's body."""
-        start, end = passages[0].line, passages[-1].end_line
+    def whole_section(passages: list[Passage], sections: dict[int, Section]) -> Section | None:
+        """The section whose whole body the run is, if it is one."""
         section = sections[id(passages[0])]
         if section.level and all(sections[id(p)] is section for p in passages) and len(passages) == len(
             [p for p in section.body if len(p.words) >= SEED_MIN_WORDS]
         ):
-            start = section.line
-        return start, end
+            return section
+        return None
 
-    @staticmethod
-    def describe(passages: list[Passage], sections: dict[int, Section], start: int, end: int, count: int) -> str:
-        """'section 'Setup' (lines 4-20, 85 words)' or 'lines 4-20 (85 words)'."""
+    def extent(self, passages: list[Passage], sections: dict[int, Section]) -> tuple[int, int]:
+        """Line range of a run, from its section's heading when the run is that whole section's body."""
+        whole = self.whole_section(passages, sections)
+        return (whole.line if whole else passages[0].line), passages[-1].end_line
+
+    def describe(self, passages: list[Passage], sections: dict[int, Section], start: int, end: int,
+                 count: int) -> str:
+        """'section 'Setup' (lines 4-20, 85 words)' or 'lines 4-20 (85 words, in section 'Setup')'."""
         lines = f"lines {start}-{end}" if end > start else f"line {start}"
+        whole = self.whole_section(passages, sections)
+        if whole is not None:
+            return f"{whole.label} ({lines}, {count} words)"
         owners = list(dict.fromkeys(sections[id(p)] for p in passages))
-        if len(owners) == 1 and owners[0].level:
-            return f"{owners[0].label} ({lines}, {count} words)"
-        return f"{lines} ({count} words)"
-
-    def verbatim_boilerplate(self, holders: list[DocumentText], keys: list[tuple[str, ...]],
-                             occurrences: dict[tuple[str, ...], dict[int, int]],
-                             position: dict[str, int]) -> Iterator[Finding]:
-        """One finding per contiguous stretch of the shared text (in the first holder) of ``min-words`` or more."""
-        first = holders[0]
-        items = first.passages
-        is_seed = [p.kind != "heading" and len(p.words) >= SEED_MIN_WORDS for p in items]
-        seeds_before = np.concatenate([[0], np.cumsum(is_seed)])
-        runs: list[list[int]] = []
-        for index in sorted(occurrences[key][position[first.path]] for key in keys):
-            if runs and seeds_before[index] - seeds_before[runs[-1][-1] + 1] == 0:
-                runs[-1].append(index)
-            else:
-                runs.append([index])
-        paths = [text.path for text in holders]
-        for run in runs:
-            mine = [items[p] for p in run]
-            count = sum(len(p.words) for p in mine)
-            if count < self.settings.min_words:
-                continue
-            wanted = {p.words for p in mine}
-            for text in holders:
-                for section in text.sections:
-                    body = sum(len(p.words) for p in section.body)
-                    shared = sum(len(p.words) for p in section.body if p.words in wanted)
-                    if body and 2 * shared >= body:
-                        self.run.boilerplate_sections.add((text.path, section.line))
-            start, end = mine[0].line, mine[-1].end_line
-            lines = f"lines {start}-{end}" if end > start else f"line {start}"
-            message = (f"this text ({lines}, {count} words) is repeated word for word in {len(paths)} documents: "
-                       f"{named(paths)}{self.template_note(wanted)}; keep it in one shared file and link to it from "
-                       "each (or use a snippet include), so that it changes in one place")
-            yield self.finding(DUP007, first.path, start, 1, message, end_line=end)
+        where = f", in {owners[0].label}" if len(owners) == 1 and owners[0].level else ""
+        return f"{lines} ({count} words{where})"
 
     def template_note(self, wanted: set[tuple[str, ...]]) -> str:
         """'; it comes from the template X' when a template holds the text."""
         assert self.index is not None
-        for text in self.index.texts:
-            if is_template(text.path) and any(p.words in wanted for p in text.passages):
-                return f"; it comes from the template {text.path}"
-        return ""
+        if self.template_passages is None:
+            self.template_passages = {}
+            for text in self.index.texts:
+                if is_template(text.path):
+                    for passage in text.passages:
+                        self.template_passages.setdefault(passage.words, text.path)
+        found = sorted({self.template_passages[key] for key in wanted if key in self.template_passages})
+        return f"; it comes from the template {named(found)}" if found else ""
 
-    # -- DUP004 / DUP007 (near) ------------------------------------------------------------------------------
-    def near_duplicate_sections(self) -> Iterator[Finding]:
+    # -- DUP007 (near) and DUP004 ----------------------------------------------------------------------------
+    def section_pairs(self) -> list[SimilarPair]:
+        """Near-duplicate sections of two documents not already identical, placeholders of scaffolds left out."""
         assert self.index is not None
         scaffolds = self.run.scaffolds
         pairs = []
         for pair in self.index.near_duplicates("section", self.settings.threshold, self.settings.min_words,
                                                eligible=self.compared):
             a, b = pair.first, pair.second
+            assert a.section is not None and b.section is not None
             if frozenset((a.path, b.path)) in self.run.file_pairs:
                 continue
-            if (b.path, a.path, a.line) in self.run.exact_sections or (a.path, b.path, b.line) in \
-                    self.run.exact_sections:
-                continue
-            if (a.path, a.line) in self.run.boilerplate_sections or (b.path, b.line) in self.run.boilerplate_sections:
-                continue
-            assert a.section is not None and b.section is not None
+            if a.section in self.run.boilerplate_sections or b.section in self.run.boilerplate_sections:
+                continue  # already reported as verbatim boilerplate
             if (a.path in scaffolds and a.section.placeholder) or (b.path in scaffolds and b.section.placeholder):
                 continue
             pairs.append(pair)
-        yield from self.report_clusters(pairs, DUP004, files=False)
+        return pairs
 
-    def near_boilerplate(self, members: list[Any], similarity: dict[tuple[int, int], float],
-                         number: dict[Any, int]) -> Finding:
-        members = sorted(members, key=lambda s: (s.path, s.line))
-        first = members[0]
-        values = [similarity[(number[a], number[b])] for a in members for b in members
-                  if (number[a], number[b]) in similarity]
-        paths = list(dict.fromkeys(s.path for s in members))
-        low, high = min(values), max(values)
-        spread = f"{low:.2f}" if high - low < 0.005 else f"{low:.2f}-{high:.2f}"
-        message = (f"{first.section.label} (lines {section_line_range(first.section)}) has near-identical copies "
-                   f"(shingle similarity {spread}) in {len(paths)} documents: {named(paths)}; keep it in one shared "
-                   "file and link to it from each (or use a snippet include), so that it changes in one place")
-        return self.finding(DUP007, first.path, first.line, 1, message, end_line=first.end_line)
+    @staticmethod
+    def clusters(pairs: list[SimilarPair]) -> list[tuple[list[Span], dict[tuple[Span, Span], float]]]:
+        """Connected groups of near-duplicate spans, each with the similarities of its pairs (both orders)."""
+        spans = sorted({pair.first for pair in pairs} | {pair.second for pair in pairs},
+                       key=lambda s: (s.path, s.line))
+        number = {span: n for n, span in enumerate(spans)}
+        similarity: dict[tuple[Span, Span], float] = {}
+        for pair in pairs:
+            similarity[(pair.first, pair.second)] = similarity[(pair.second, pair.first)] = pair.similarity
+        groups = union_find_groups(((number[p.first], number[p.second]) for p in pairs), len(spans))
+        return [([spans[m] for m in members], similarity) for members in groups]
+
+    def near_boilerplate(self, pairs: list[SimilarPair]) -> Iterator[Finding]:
+        """Sections with near-identical copies in ``boilerplate-min-files`` documents; keeps the other pairs."""
+        remaining: list[SimilarPair] = []
+        boilerplate: set[Span] = set()
+        for members, similarity in self.clusters(pairs):
+            paths = list(dict.fromkeys(span.path for span in members))
+            if len(paths) < self.settings.boilerplate_min_files:
+                continue
+            boilerplate.update(members)
+            first = members[0]
+            assert first.section is not None
+            for span in members:
+                assert span.section is not None
+                self.run.boilerplate_sections.add(span.section)
+            values = [similarity[(a, b)] for a in members for b in members if (a, b) in similarity]
+            low, high = min(values), max(values)
+            spread = f"{low:.2f}" if high - low < 0.005 else f"{low:.2f}-{high:.2f}"
+            message = (f"{first.section.label} (lines {section_line_range(first.section)}) has near-identical copies "
+                       f"(shingle similarity {spread}) in {len(paths)} documents: {named(paths)}; keep it in one "
+                       "shared file and link to it from each (or use a snippet include), so that it changes in one "
+                       "place")
+            yield self.finding(DUP007, first.path, first.line, 1, message, end_line=first.end_line)
+        remaining = [pair for pair in pairs if pair.first not in boilerplate and pair.second not in boilerplate]
+        self.remaining_section_pairs = remaining
+
+    def near_duplicate_sections(self) -> Iterator[Finding]:
+        exact = self.run.exact_sections
+        boilerplate = self.run.boilerplate_sections
+        pairs = []
+        for pair in self.remaining_section_pairs:
+            a, b = pair.first, pair.second
+            if frozenset((a.path, b.path)) in self.run.file_pairs:
+                continue
+            if (a.section, b.path) in exact or (b.section, a.path) in exact:
+                continue
+            if a.section in boilerplate or b.section in boilerplate:
+                continue
+            pairs.append(pair)
+        for members, similarity in self.clusters(pairs):
+            ordered = self.canonical.order({span.path for span in members})
+            kept = ordered[0]
+            reason = self.canonical.reason(kept, ordered[1:])
+            for span in members:
+                if span.path == kept:
+                    continue
+                partners = [other for other in members if (span, other) in similarity]
+                other = max(partners, key=lambda o: (o.path == kept, similarity[(span, o)], -o.line))
+                assert span.section is not None and other.section is not None
+                message = (f"{span.section.label} (lines {section_line_range(span.section)}) is a near duplicate of "
+                           f"{other.section.label} in {other.where} (shingle similarity {similarity[(span, other)]:.2f}); "
+                           f"keep it in {kept} ({reason}) and link to it from here")
+                yield self.finding(DUP004, span.path, span.line, 1, message, end_line=span.end_line)
+
+    # -- DUP003 ----------------------------------------------------------------------------------------------
+    def near_duplicate_documents(self) -> Iterator[Finding]:
+        """Near-duplicate documents, compared without their boilerplate sections (shared boilerplate alone does
+        not make two agent files copies of each other)."""
+        assert self.index is not None
+        index = self.index
+        scaffolds = self.run.scaffolds
+        boilerplate = self.run.boilerplate_sections
+        pairs = []
+        for pair in index.near_duplicates("file", self.settings.threshold, self.settings.min_words,
+                                          eligible=lambda p: self.compared(p) and p not in scaffolds):
+            a, b = pair.first.path, pair.second.path
+            if frozenset((a, b)) in self.run.file_pairs:
+                continue
+            first, second = index.text(a), index.text(b)
+            assert first is not None and second is not None
+            if any(s in boilerplate for s in first.sections) or any(s in boilerplate for s in second.sections):
+                own = [s for s in first.sections if s not in boilerplate]
+                other = [s for s in second.sections if s not in boilerplate]
+                similarity = index.sections_similarity(own, other)
+                if similarity < self.settings.threshold:
+                    continue
+                pair = SimilarPair(pair.first, pair.second, similarity)
+            pairs.append(pair)
+        for members, similarity in self.clusters(pairs):
+            ordered = self.canonical.order({span.path for span in members})
+            kept = ordered[0]
+            reason = self.canonical.reason(kept, ordered[1:])
+            for span in members:
+                if span.path == kept:
+                    continue
+                partners = [other for other in members if (span, other) in similarity]
+                other = max(partners, key=lambda o: (o.path == kept, similarity[(span, o)], o.path))
+                self.run.file_pairs.add(frozenset((span.path, other.path)))
+                message = (f"near duplicate of {other.path} (shingle similarity {similarity[(span, other)]:.2f}); keep "
+                           f"{kept} ({reason}), merge what this copy adds into it and delete this one")
+                yield self.finding(DUP003, span.path, 1, 1, message)
 
     # -- DUP005 ----------------------------------------------------------------------------------------------
     def topical_candidate(self, path: str) -> bool:

@@ -135,7 +135,14 @@ class LinksCheck(DocumentCheck):
             if target.status == "empty":
                 yield self.finding(LNK004, *where, "link has an empty target")
             elif target.status == "escape":
-                yield self.finding(LNK002, *where, f"link '{link.target}' climbs out of the repository; not followed")
+                message = f"link '{link.target}' climbs out of the repository; not followed"
+                fix = None
+                inside = self.fewer_parent_steps(document.path, link.target)
+                if inside is not None:
+                    message += f"; did you mean '{inside}'? (one '../' too many)"
+                    fix = Fix("replace-link", f"replace '{target.path_part}' with '{inside}'",
+                              old=target.path_part, new=inside)
+                yield self.finding(LNK002, *where, message, fix=fix)
             elif target.status == "machine":
                 yield self.finding(LNK003, *where, f"link '{link.target}' is a path on one machine; not followed")
             elif target.status == "local" and target.path is not None and not files.exists(target.path):
@@ -148,6 +155,17 @@ class LinksCheck(DocumentCheck):
                     fix = Fix("replace-link", f"replace '{target.path_part}' with '{new_path}'",
                               old=target.path_part, new=new_path)
                 yield self.finding(LNK001, *where, message, fix=fix)
+
+
+    def fewer_parent_steps(self, source: str, written: str) -> str | None:
+        """The path part of ``written`` with one leading ``../`` dropped, when that lands on a repository file."""
+        path_part = resolve(source, written, self.project.files, ()).path_part
+        if not path_part.startswith("../"):
+            return None
+        shorter = resolve(source, path_part[3:], self.project.files, ())
+        if shorter.status == "local" and shorter.path is not None and self.project.files.exists(shorter.path):
+            return path_part[3:]
+        return None
 
 
 CHECKS = (LinksCheck,)

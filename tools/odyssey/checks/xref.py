@@ -11,7 +11,9 @@
 
 Which documents take part in XRF001: not agent definitions (the agent graph relates those), not README/index pages
 (they link their directory anyway), not templates, not superseded or archived notes, not ``exclude`` globs. Tags
-that a quarter or more of the tagged documents carry ("odyssey", "training") relate nothing.
+that a quarter or more of the tagged documents carry ("odyssey", "training") relate nothing; shared tags relate a
+pair only when few documents (at most 5) carry all of them and the two texts are clearly more similar than typical
+(two robust deviations above the median cosine): a combination thirty documents share is a cluster, not a pair.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ logger = logging.getLogger(__name__)
 SECTION = "xref"
 COMMON_TAG_SHARE = 0.25  # a tag on at least this share of the tagged documents relates nothing
 MIN_COMMON_TAG_DOCS = 4  # ... and on at least this many (with few tagged documents every tag is "common")
+MAX_TAG_CARRIERS = 5  # shared tags relate a pair only when at most this many documents carry all of them
 TAG_AGREEMENT_SPREADS = 2.0  # shared tags relate two documents whose texts are this much more similar than typical
 MUTUAL_NEIGHBOURS = 2  # a topical pair must be among each other's this many nearest documents
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -357,12 +360,22 @@ class XrefCheck(ProjectCheck):
         columns = [column[tag] for found in specific for tag in found]
         incidence = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(paths), len(names)))
         shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
+        holders: dict[str, set[int]] = defaultdict(set)
+        for n, found in enumerate(specific):
+            for tag in found:
+                holders[tag].add(n)
+        carriers: dict[frozenset[str], int] = {}
         pairs: dict[tuple[str, str], tuple[float, tuple[str, ...]]] = {}
         for a, b, count in zip(shared.row.tolist(), shared.col.tolist(), shared.data.tolist()):
-            if count >= self.settings.min_shared_tags:
-                both = specific[a] & specific[b]
-                first, second = sorted((paths[a], paths[b]))
-                pairs[(first, second)] = (len(both) / len(specific[a] | specific[b]), tuple(sorted(both)))
+            if count < self.settings.min_shared_tags:
+                continue
+            both = frozenset(specific[a] & specific[b])
+            if both not in carriers:
+                carriers[both] = len(set.intersection(*(holders[tag] for tag in both)))
+            if carriers[both] > MAX_TAG_CARRIERS:
+                continue  # a whole cluster carries these tags: they say nothing about this pair
+            first, second = sorted((paths[a], paths[b]))
+            pairs[(first, second)] = (len(both) / len(specific[a] | specific[b]), tuple(sorted(both)))
         return pairs
 
     def unlinked(self, documents: dict[str, Document], relations: dict[str, set[str | None]],
@@ -389,9 +402,16 @@ class XrefCheck(ProjectCheck):
                 topical[(a, b)] = cosine
         # Shared tags count when the texts agree: two robust deviations above the typical similarity.
         median, spread = index.background()
-        tagged = {pair: found for pair, found in self.tag_pairs(documents, eligible).items()
-                  if pair[0] in index.position and pair[1] in index.position
-                  and index.cosine(*pair) >= median + TAG_AGREEMENT_SPREADS * spread}
+        tagged = {}
+        for pair, found in self.tag_pairs(documents, eligible).items():
+            if pair[0] not in index.position or pair[1] not in index.position:
+                continue
+            cosine = index.cosine(*pair)
+            if cosine < median + TAG_AGREEMENT_SPREADS * spread:
+                continue
+            if cosine >= consolidate and index.shingle_similarity(*pair) < MAX_TOPICAL_SHINGLE_SIMILARITY:
+                continue  # a consolidation candidate: DUP005's
+            tagged[pair] = found
         successors: dict[str, set[str]] = {}
 
         def linked(a: str, b: str) -> bool:

@@ -142,7 +142,11 @@ class Applier:
             raise JournalError(f"{self.journal.directory} exists: another fix is in progress or was interrupted; "
                                "run odyssey again to recover it")
         index_moves, index_removals = self._index_changes()
-        steps = build_steps(self.root, self.plan, tracked=bool(index_moves or index_removals))
+        try:
+            steps = build_steps(self.root, self.plan, tracked=bool(index_moves or index_removals))
+        except OSError as exc:
+            raise JournalError(f"{one_line(exc)}: the tree changed since the fix was planned; nothing was "
+                               "changed") from None
         self._create_journal(steps)
         report = ApplyReport(steps=len(steps))
         try:
@@ -189,7 +193,8 @@ class Applier:
     def _git_record(self) -> dict[str, Any] | None:
         if self.git is None:
             return None
-        return {"index": str(self.git.index_path), "lock": str(self.git.lock_path),
+        # Paths inside the repository are kept relative: a repository moved before recovery still finds its index.
+        return {"index": _portable(self.root, self.git.index_path), "lock": _portable(self.root, self.git.lock_path),
                 "backup": "index" if (self.journal.backups / "index").exists() else None}
 
     # -- journal ------------------------------------------------------------------------------------------------
@@ -295,6 +300,10 @@ class Applier:
             final = self.plan.mapping.get(edit.path, edit.path)
             if read_or_none(self.root / final) != edit.updated:
                 raise JournalError(f"{final} does not hold the planned bytes after the fix")
+
+
+def _portable(root: Path, path: Path) -> str:
+    return os.path.relpath(path, root) if path.is_relative_to(root) else str(path)
 
 
 def _same_entry(source: Path, target: Path) -> bool:

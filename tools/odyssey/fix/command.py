@@ -38,6 +38,10 @@ def register(subparsers: Any) -> None:
             "Without --apply the plan is printed as a diff and nothing changes. The apply is all-or-nothing: if it is "
             "interrupted, the next odyssey run restores the tree."
         ),
+        epilog=(
+            "exit status: dry run 1 when there is something to fix, 0 when there is nothing; --apply 0 once applied "
+            "(1 with --exit-non-zero-on-fix when anything changed); 2 on error (the tree is left as it was)"
+        ),
     )
     parser.add_argument("paths", nargs="*", help="only fix findings in these files or directories (default: all); "
                                                  "links to what moves are rewritten everywhere")

@@ -220,26 +220,25 @@ def one_line(exc: BaseException) -> str:
 
 
 # -- rolling back ---------------------------------------------------------------------------------------------------
-def _wait_for_index_lock(git: dict[str, Any], started: bool) -> None:
-    lock = Path(git["lock"])
+def _wait_for_index_lock(lock: Path) -> None:
     deadline = time.monotonic() + INDEX_LOCK_WAIT
     while lock.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     if lock.exists():
-        if not started:
-            raise JournalError(f"{lock} is held by another git process; run odyssey again when it is done")
         os.unlink(lock)  # left by the git update-index the interrupted fix started (it died with it)
 
 
 def _restore_index(journal: Journal, git: dict[str, Any]) -> None:
-    started = (journal.directory / GIT_MARKER).exists()
-    _wait_for_index_lock(git, started)
-    index = Path(git["index"])
+    """Put the git index back as it was, if the fix's ``git update-index`` ever started."""
+    if not (journal.directory / GIT_MARKER).exists():
+        return  # the index was never touched
+    index = journal.root / git["index"]  # relative to the root, or absolute (a worktree's index)
+    _wait_for_index_lock(journal.root / git["lock"])
     if git.get("backup"):
         data = (journal.backups / git["backup"]).read_bytes()
         if read_or_none(index) != data:
             write_atomically(index, data, ours=True)
-    elif started and index.exists():
+    elif index.exists():
         os.unlink(index)  # there was no index before the fix
 
 

@@ -15,18 +15,19 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from odyssey.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError, find_root
 from odyssey.config import load_config
 from odyssey.notes import create, lifecycle
 from odyssey.notes.index import generate_index, write_index
-from odyssey.notes.matching import Cover, Query, find_covering
 from odyssey.notes.model import STATUSES, Note, NotesSettings, load_notes, notes_settings, reference_target
 from odyssey.notes.schema import did_you_mean
-from odyssey.notes.similarity_source import topical_scorer
 from odyssey.project import Project
 from odyssey.resolve import relative_link
+
+if TYPE_CHECKING:
+    from odyssey.notes.matching import Cover
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +150,10 @@ def cmd_new(args: argparse.Namespace) -> int:
             raise UsageError(f"--supersedes {exc}") from None
     notes = workspace.notes()
     if not args.force:
+        # Similarity pulls in numpy/scipy: import it only when a note is being created, not for every `odyssey` run.
+        from odyssey.notes.matching import Query, find_covering
+        from odyssey.notes.similarity_source import topical_scorer
+
         query = Query(title=title, kind=kind, tags=tags, body=create.body_prose(body) if body else "")
         exempt = frozenset(related_paths) | {note.path for note in replaced}
         covers = find_covering(query, notes, settings.duplicate_threshold, workspace.resolver(),
