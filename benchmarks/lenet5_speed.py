@@ -1,6 +1,6 @@
 """LeNet-5 speed: lenet5 (numpy) against PyTorch CPU, same architecture, each in its own process on both cores.
 
-Usage: ``.venv/bin/python benchmarks/lenet5_speed.py [--rounds 5] [--seconds 5] [--wait-quiet 10]``
+Usage: ``.venv/bin/python benchmarks/lenet5_speed.py [--rounds 5] [--seconds 5] [--wait-quiet 10] [--output FILE]``
 
 Each round starts one process per framework, alternating numpy and torch so that machine noise hits both alike, and
 each process measures, after a warm-up:
@@ -26,6 +26,7 @@ import argparse
 import json
 import logging
 import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 WORKER = Path(__file__).resolve().parent / "_lenet5_speed_worker.py"
 TARGETS = {"train": (1.0, 1.3), "infer": (0.6, 1.0)}  # (target, goal) as numpy / torch
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_JSON = REPO / "benchmarks" / "results" / "lenet5-speed.json"
 QUIET_CORES = 0.3  # a run is "quiet" when other processes used less than this many cores meanwhile
 
 
@@ -103,6 +106,14 @@ def run_worker(framework: str, seconds: float, threads: int) -> dict[str, float]
     return result
 
 
+RATE_KEYS = ("train_samples_per_s", "infer_samples_per_s", "train_samples_per_cpu_s", "infer_samples_per_cpu_s")
+
+
+def median_rates(results: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Framework -> the median of each rate over its runs."""
+    return {f: {key: statistics.median(r[key] for r in runs) for key in RATE_KEYS} for f, runs in results.items()}
+
+
 def summarise(title: str, results: dict[str, list[dict[str, float]]]) -> None:
     """Print medians and numpy/torch ratios over ``results`` (framework -> runs)."""
     kinds = {"train": "train_samples_per_s", "infer": "infer_samples_per_s"}
@@ -149,6 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--threads", type=int, default=2, help="threads per framework (default 2, both cores)")
     parser.add_argument("--only", choices=("numpy", "torch"), help="run one framework only (profiling)")
+    parser.add_argument(
+        "--output",
+        default=str(RESULTS_JSON),
+        help=f"where the medians go as JSON for the docs site (default {RESULTS_JSON.relative_to(REPO)}; '' = none)",
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.seconds <= 0 or args.threads < 1:
         parser.error("--rounds, --seconds and --threads must be positive")
@@ -187,7 +203,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         summarise(f"quiet runs only (background < {QUIET_CORES} cores: {counts})", quiet)
     else:
         print(f"\n(no framework had a quiet run, background < {QUIET_CORES} cores, for a quiet-only summary)")
+    if args.output and not args.only:
+        write_results(Path(args.output), args, results, quiet if all(quiet.values()) else None)
     return 0
+
+
+def write_results(
+    path: Path,
+    args: argparse.Namespace,
+    results: dict[str, list[dict[str, float]]],
+    quiet: dict[str, list[dict[str, float]]] | None,
+) -> None:
+    """The medians as JSON for the documentation site (``<!-- results: speed -->``), written atomically."""
+    data = {
+        "medians": median_rates(results),
+        "quiet_medians": median_rates(quiet) if quiet else None,
+        "targets": {kind: list(bounds) for kind, bounds in TARGETS.items()},
+        "runs": results,
+        "settings": {"rounds": args.rounds, "seconds": args.seconds, "threads": args.threads},
+        "environment": {"python": sys.version.split()[0], "cpus": os.cpu_count(), "machine": platform.machine()},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

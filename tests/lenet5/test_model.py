@@ -80,11 +80,13 @@ def test_config_rebuilds_an_identical_model() -> None:
     np.testing.assert_array_equal(model.forward(x, train=False), clone.forward(x, train=False))
 
 
-def test_preprocess_scales_uint8_images_to_unit_range() -> None:
+def test_preprocess_scales_uint8_images_to_the_symmetric_range() -> None:
     images = synthetic_digits(5, 2)
     x = preprocess(images)
     assert x.shape == (5, 1, 28, 28) and x.dtype == np.float32
-    np.testing.assert_allclose(x[:, 0], images / 255.0, rtol=1e-6)
+    np.testing.assert_allclose(x[:, 0], images / 127.5 - 1.0, rtol=1e-6, atol=1e-6)
+    extremes = preprocess(np.array([[[0] * 28] * 28, [[255] * 28] * 28], dtype=np.uint8))
+    assert extremes[0].max() == -1.0 and extremes[1].min() == 1.0  # background -1, ink +1
     with pytest.raises(ValueError, match="uint8"):
         preprocess(images.astype(np.float32))
     with pytest.raises(ValueError, match=r"\(N, 28, 28\)"):

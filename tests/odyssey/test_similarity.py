@@ -44,7 +44,8 @@ def index_of(files: dict[str, str], options: TextOptions | None = None) -> Simil
 def test_words_drop_case_markup_punctuation_and_apostrophes() -> None:
     assert words("**Don't** call `train_epoch()` -- use the *Trainer*!") == [
         "dont", "call", "train", "epoch", "use", "the", "trainer"]
-    assert words("Ｆｕｌｌｗｉｄｔｈ naïve café's") == ["fullwidth", "naïve", "cafés"]  # NFKC, non-ASCII path
+    # NFKC and the non-ASCII path: fullwidth letters fold, accents stay.
+    assert words("Ｆｕｌｌｗｉｄｔｈ naïve café's") == ["fullwidth", "naïve", "cafés"]
 
 
 @pytest.mark.parametrize(("word", "expected"), [
@@ -209,7 +210,7 @@ def test_lsh_recall_at_the_threshold_matches_the_s_curve() -> None:
 
 
 def test_shingles_stay_inside_segments() -> None:
-    word_hashes = np.arange(1, 9, dtype=np.uint64)
+    word_hashes = np.arange(1, 9, dtype=np.uint32)
     segments = np.array([0, 0, 0, 1, 1, 1, 1, 1])
     hashes, owners = shingle_hashes(word_hashes, segments, 3)
     assert owners.tolist() == [0, 1, 1, 1]  # one shingle in the 3-word segment, three in the 5-word one
@@ -219,9 +220,11 @@ def test_shingles_stay_inside_segments() -> None:
 
 
 def test_near_duplicates_finds_an_edited_copy_and_not_a_sibling() -> None:
-    guide = " ".join(f"Sentence number {i} of the training guide explains step {i} of the procedure." for i in range(30))
+    guide = " ".join(f"Sentence number {i} of the training guide explains step {i} of the procedure."
+                     for i in range(30))
     edited = guide.replace("step 7 of", "stage seven of").replace("number 12", "no. 12")
-    sibling = " ".join(f"Sentence number {i} of the evaluation guide covers metric {i} of the report." for i in range(30))
+    sibling = " ".join(f"Sentence number {i} of the evaluation guide covers metric {i} of the report."
+                       for i in range(30))
     index = index_of({"docs/training.md": guide, "notes/copy.md": edited, "docs/evaluation.md": sibling})
     pairs = index.near_duplicates("file", 0.7, 30)
     assert [(p.first.path, p.second.path) for p in pairs] == [("docs/training.md", "notes/copy.md")]
@@ -273,10 +276,15 @@ def topical_corpus(seed: int, documents: int = 60) -> dict[str, str]:
     return files
 
 
-@pytest.mark.parametrize("budget", [5e7, 50.0])  # everything rare, and almost everything common
-def test_topical_pairs_are_exactly_the_pairs_above_the_threshold(budget: float,
+@pytest.mark.parametrize(("budget", "dense_cells"), [
+    (5e7, 20_000_000),  # every term rare: one sparse product
+    (50.0, 20_000_000),  # almost every term common: dense products over them
+    (50.0, 0),  # common terms, kept sparse
+])
+def test_topical_pairs_are_exactly_the_pairs_above_the_threshold(budget: float, dense_cells: int,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(similarity, "TOPICAL_PRODUCT_BUDGET", budget)
+    monkeypatch.setattr(similarity, "MAX_DENSE_CELLS", dense_cells)
     index = index_of(topical_corpus(5))
     paths = [text.path for text in index.texts]
     brute = {(a, b) for a, b in itertools.combinations(paths, 2) if index.cosine(a, b) >= 0.3}
@@ -285,14 +293,20 @@ def test_topical_pairs_are_exactly_the_pairs_above_the_threshold(budget: float,
 
 
 def test_background_raises_the_bar_when_every_document_shares_one_vocabulary() -> None:
+    """Thirty documents drawn from one vocabulary are all alike, so none stands out; two documents about their own
+    subject, added to them, are measured against their own (low) background and stand out together."""
     rng = random.Random(1)
     vocabulary = [f"word{i}" for i in range(30)]
     files = {f"doc{i}.md": " ".join(random_text(rng, vocabulary, 120)) for i in range(30)}
+    own = [f"subject{i}" for i in range(25)]
+    files["planted-a.md"] = " ".join(random_text(rng, own, 80) + random_text(rng, vocabulary, 40))
+    files["planted-b.md"] = " ".join(random_text(rng, own, 80) + random_text(rng, vocabulary, 40))
     index = index_of(files)
-    median, spread = index.background()
-    assert median > 0.5
-    assert index.background_bar(0.4) > 0.8
-    assert index.topical_pairs(0.4) == []  # every pair is alike; none stands out
+    median, spread = index.background("doc0.md")
+    assert median > 0.5 and index.background_bar("doc0.md") > 0.8
+    assert index.background_bar("planted-a.md") < 0.5
+    assert [(a, b) for a, b, _c in index.topical_pairs(0.4)] == [("planted-a.md", "planted-b.md")]
+    assert len(index.topical_pairs(0.4, above_background=False)) > 100  # without the bar, every pair
 
 
 def test_topical_neighbours_of_a_new_text() -> None:

@@ -135,6 +135,23 @@ timeout = 30
 run = true
 # Program name -> "module:function" returning its argparse parser, on top of [project.scripts] with build_parser().
 clis = {{}}
+[{prefix}workflow]
+# Phases and the evidence each asks for (plan, tests, implementation, package, docs, cleanup). Default:
+# phases = [{{ name = "plan", evidence = ["plan"] }}, {{ name = "test", evidence = ["tests"], after = ["plan"] }},
+#   {{ name = "implementation", evidence = ["implementation"], after = ["plan"] }},
+#   {{ name = "package", evidence = ["package", "docs"], after = ["plan"] }},
+#   {{ name = "cleanup", evidence = ["cleanup"], after = ["test", "implementation", "package"] }}]
+# Components (default: every module of the repository's own packages):
+# components = [{{ paths = ["mypackage/**/*.py"], exclude = [] }}]
+plan-kind = "plan"
+# The plan notes' key listing components (allow it with [notes] extra-keys = ["components"]).
+plan-key = "components"
+markers = ["TODO", "FIXME", "XXX"]
+git = true
+git-max-commits = 5000
+agent-coverage = "auto"
+# odyssey report --coverage: the command run under coverage run --branch; file: read by default when present.
+coverage = {{ command = "python -m pytest -q -x", timeout = 3600, least-covered = 10 }}
 '''
 
 

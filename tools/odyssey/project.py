@@ -83,6 +83,15 @@ class Project:
         self.files = files if files is not None else discover(self.root, self.config.exclude)
         self._documents: dict[str, Document] = {}
         self._mkdocs: MkdocsConfig | None | bool = False
+        generated = self.generated_pages()
+        if generated:
+            self.files = self.files.with_virtual(generated)
+
+    def generated_pages(self) -> frozenset[str]:
+        """Repository-relative paths of the pages the odyssey mkdocs plugin adds to the site at build time."""
+        from odyssey.mkdocs_plugin.generated import generated_repo_paths
+
+        return generated_repo_paths(self)
 
     # -- documents ---------------------------------------------------------------------------------------------
     def document(self, path: str) -> Document:

@@ -17,27 +17,31 @@ Two measures
     default 5). Candidates come from MinHash signatures and LSH banding, so the cost grows with the number of
     documents, not with the number of pairs; each candidate is then verified with the exact Jaccard of the two
     shingle sets, which is the similarity reported. Signatures follow datasketch's ``affine32`` scheme bit for bit
-    (same permutations, same MurmurHash3 pre-mix), computed for all sections at once with numpy; the banding
-    parameters give a pair at the threshold a 90% chance of being a candidate (see ``lsh_parameters``). ``minhash_reference`` is the one-set-at-a-time datasketch
-    computation the tests compare the vectorised kernel with (datasketch is not imported at run time: its import
-    costs more than a small repository's whole check).
+    (same permutations, same MurmurHash3 pre-mix), computed for all sections at once with numpy; the banding gives
+    a pair exactly at the threshold a 90% chance of being a candidate (``lsh_parameters``). ``minhash_reference`` is
+    the one-set-at-a-time datasketch computation the tests compare the vectorised kernel with (datasketch is not
+    imported at run time: its import costs more than a small repository's whole check).
 
     *Topical similarity* (the same subject in different words): the cosine of TF-IDF vectors of whole documents.
     Terms are words without English stop words and numbers, reduced by a light suffix-stripping stemmer (``stem``);
     weights are ``(1 + log tf) * idf`` with ``idf = log((1 + n) / (1 + df)) + 1`` (scikit-learn's smooth idf), rows
-    L2-normalized. Pairs are found without comparing every pair: each document's *key terms* (its heaviest terms) go
-    into an inverted index, documents sharing enough key weight become candidates, and candidates get their exact
-    cosine. Key terms are also what messages quote ("shared key terms: epoch, im2col, throughput").
+    L2-normalized. ``topical_pairs`` finds every pair above a threshold without comparing every pair (rare terms
+    as a sparse product, common terms bounded, see ``_topical_candidates``), and by default only pairs that stand
+    out from both documents' own background: in a repository whose documents all share one vocabulary every pair
+    looks alike. The heaviest terms two documents share are what messages quote ("shared key terms: ...").
 
 API
     ``SimilarityIndex.from_project(project)`` (built once per Project and cached) holds the texts of every readable
     Markdown file; signatures and TF-IDF are computed on first use.
 
     - ``near_duplicates(level, threshold, min_words)``: file or section pairs with shingle Jaccard >= threshold;
-    - ``topical_pairs(threshold)``: document pairs with TF-IDF cosine >= threshold;
+    - ``topical_pairs(threshold)``: document pairs with TF-IDF cosine >= threshold (standing out from background);
     - ``topical_neighbours(text, k)``: the k documents closest in topic to a text that is not in the repository;
+    - ``nearest(path, k)``, ``cosine(a, b)``, ``shingle_similarity(a, b)``, ``background(path)``;
     - ``key_terms(path, k)``, ``shared_terms(paths, k)``: what documents are about, as words;
     - ``text(path)``: the ``DocumentText`` (sections and passages with their lines).
+
+    The words are shared with ``odyssey.notes.matching``: ``words``, ``stem`` and ``STOPWORDS``.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ import hashlib
 import logging
 import math
 import re
+import threading
 import unicodedata
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -68,13 +73,14 @@ LSH_RECALL = 0.9  # probability that a pair exactly at the threshold becomes an 
 MINHASH_SEED = 1
 MAX_BUCKET_PAIRS = 32  # an LSH bucket larger than this is linked as a star from its first member, not all pairs
 TOPICAL_CHUNK = 2048  # rows per block of the sparse product that finds topical pairs
-TOPICAL_PRODUCT_BUDGET = 5e7  # multiply-adds allowed for the rare-term product (see _topical_candidates)
-MAX_COMMON_HEAVY = 4000  # most documents compared densely over common terms (see _topical_candidates)
+TOPICAL_PRODUCT_BUDGET = 2e7  # multiply-adds allowed for the rare-term product (see _topical_candidates)
+MAX_COMMON_HEAVY = 3000  # most documents compared densely over common terms (see _topical_candidates)
 MAX_EXACT_PAIRS = 2_000_000  # most candidate pairs whose exact cosine is computed
+MAX_DENSE_CELLS = 20_000_000  # largest documents x common-terms matrix held densely (80 MB of float32)
 EXACT_CHUNK = 100_000
 TOPICAL_MIN_TERMS = 25  # documents with fewer term occurrences have too unstable a vector to be paired
-BACKGROUND_DOCUMENTS = 300  # documents sampled (all pairs among them) to measure how similar documents are anyway
-BACKGROUND_SPREADS = 3.0  # a topical pair must stand this many robust deviations above the background median
+BACKGROUND_DOCUMENTS = 150  # documents sampled to measure how similar a document is to unrelated ones
+BACKGROUND_SPREADS = 2.0  # a topical pair must stand this many robust deviations above both documents' medians
 SEED_MIN_WORDS = 5
 
 _WORD = re.compile(r"[^\W_]+")
@@ -221,18 +227,16 @@ class Section:
     line: int
     end_line: int
     passages: tuple[Passage, ...]  # the heading's own passage first, when there is a heading
+    word_count: int = field(init=False)
+    body_words: int = field(init=False)  # words under the heading
+
+    def __post_init__(self) -> None:
+        self.word_count = sum(len(p.words) for p in self.passages)
+        self.body_words = self.word_count - (len(self.passages[0].words) if self.level and self.passages else 0)
 
     @property
     def body(self) -> tuple[Passage, ...]:
         return self.passages[1:] if self.level else self.passages
-
-    @property
-    def body_words(self) -> int:
-        return sum(len(p.words) for p in self.body)
-
-    @property
-    def word_count(self) -> int:
-        return sum(len(p.words) for p in self.passages)
 
     @property
     def placeholder(self) -> bool:
@@ -259,11 +263,6 @@ class DocumentText:
     @property
     def word_count(self) -> int:
         return sum(section.word_count for section in self.sections)
-
-    @property
-    def key(self) -> str:
-        """The whole normalized text: equal keys are the same document up to whitespace, case and markup."""
-        return " ".join(passage.key for passage in self.passages)
 
 
 def _html_text(html: str, keep_license_comments: bool) -> str:
@@ -310,7 +309,7 @@ def document_text(document: Document, options: TextOptions | None = None) -> Doc
     options = options or TextOptions()
     raw = _raw_passages(document, options)
     if not raw:
-        return DocumentText(document.path, [], len(document.lines))
+        return DocumentText(document.path, [], document.text.count("\n") + 1)
     split, lowered = _words_of_each([text for _kind, _line, _end, text in raw])
     check_license = not options.include_license and any(cue in lowered for cue in _LICENSE_CUES)
     levels = {h.line: h.level for h in document.headings}
@@ -338,7 +337,7 @@ def document_text(document: Document, options: TextOptions | None = None) -> Doc
     if current:
         start = line_of_heading if level else current[0].line
         sections.append(Section(path, heading, level, start, current[-1].end_line, tuple(current)))
-    return DocumentText(path, sections, len(document.lines))
+    return DocumentText(path, sections, document.text.count("\n") + 1)
 
 
 # -- MinHash --------------------------------------------------------------------------------------------------------
@@ -364,40 +363,45 @@ def _fmix64(values: np.ndarray) -> np.ndarray:
 
 
 def word_hash(word: str) -> int:
-    """A stable 64-bit hash of a word (Python's own hash changes between runs)."""
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+    """A stable 32-bit hash of a word (Python's own hash changes between runs)."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=4).digest(), "little")
 
 
 _SHINGLE_MULTIPLIERS = np.array([_fmix64(np.array([i + 1], dtype=_U64))[0] | 1 for i in range(64)], dtype=_U64)
+_SHINGLE_MULTIPLIERS_32 = (_SHINGLE_MULTIPLIERS & _U64(0xFFFFFFFF)).astype(_U32)
 
 
 def shingle_hashes(word_hashes: np.ndarray, segment_ids: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """32-bit hashes of every run of ``size`` consecutive words that stays inside one segment, and their segments.
 
-    word_hashes: (T,) uint64, the words of all segments one after the other; segment_ids: (T,) int, non-decreasing.
+    word_hashes: (T,) uint32, the words of all segments one after the other; segment_ids: (T,) int, non-decreasing.
     A segment shorter than ``size`` gives one shingle of all its words. Returns (S,) uint32 and (S,) int arrays.
+    A shingle's hash is fmix32 of a sum of its words' hashes times position constants, wrapping: 32-bit arithmetic
+    halves the memory traffic of 64-bit, and two sets compared by Jaccard are small enough that a chance collision
+    between two different shingles (2^-32 per pair) does not move the similarity.
     """
     total = len(word_hashes)
     if total == 0:
         return np.zeros(0, dtype=_U32), np.zeros(0, dtype=np.int64)
+    multipliers = _SHINGLE_MULTIPLIERS_32
     with np.errstate(over="ignore"):
         count = max(total - size + 1, 0)
-        combined = np.zeros(count, dtype=_U64)
+        combined = np.zeros(count, dtype=_U32)
         for offset in range(min(size, total)):
-            combined += word_hashes[offset : offset + count] * _SHINGLE_MULTIPLIERS[offset]
+            combined += word_hashes[offset : offset + count] * multipliers[offset]
         inside = segment_ids[:count] == segment_ids[size - 1 : size - 1 + count] if count else np.zeros(0, bool)
-        hashes = (_fmix64(combined[inside]) >> _U64(32)).astype(_U32)
+        hashes = _fmix32(combined[inside])
         segments = segment_ids[:count][inside]
-        # Segments shorter than a shingle: one shingle of their words.
+        # Segments shorter than a shingle: one shingle of all their words.
         starts = np.flatnonzero(np.r_[True, segment_ids[1:] != segment_ids[:-1]])
         lengths = np.diff(np.r_[starts, total])
         short = np.flatnonzero(lengths < size)
         if len(short):
-            extra = np.zeros(len(short), dtype=_U64)
-            for index, segment_start in enumerate(starts[short]):
-                for offset in range(lengths[short[index]]):
-                    extra[index] += word_hashes[segment_start + offset] * _SHINGLE_MULTIPLIERS[offset]
-            hashes = np.concatenate([hashes, (_fmix64(extra) >> _U64(32)).astype(_U32)])
+            offsets = np.arange(size)
+            taken = offsets[None, :] < lengths[short][:, None]
+            positions = np.minimum(starts[short][:, None] + offsets[None, :], total - 1)
+            terms = np.where(taken, word_hashes[positions] * multipliers[:size][None, :], _U32(0))
+            hashes = np.concatenate([hashes, _fmix32(terms.sum(axis=1, dtype=_U32))])
             segments = np.concatenate([segments, segment_ids[starts[short]]])
             order = np.argsort(segments, kind="stable")
             hashes, segments = hashes[order], segments[order]
@@ -483,6 +487,11 @@ def lsh_parameters(threshold: float, num_perm: int = NUM_PERM, recall: float = L
     return best
 
 
+@functools.lru_cache(maxsize=MAX_BUCKET_PAIRS + 1)
+def _triangle(size: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(size, 1)
+
+
 def lsh_candidates(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """Pairs (i, j), i < j, of signature rows that agree on every row of at least one band: (C, 2) int64.
 
@@ -503,13 +512,16 @@ def lsh_candidates(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
             sorted_keys = keys[order]
             starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
             sizes = np.diff(np.r_[starts, count])
-            for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
-                members = order[start : start + size]
-                if size <= MAX_BUCKET_PAIRS:
-                    first, second = np.triu_indices(size, 1)
-                    pairs.append(np.column_stack([members[first], members[second]]))
+            for size in np.unique(sizes[sizes > 1]).tolist():
+                chosen = starts[sizes == size]
+                if size <= MAX_BUCKET_PAIRS:  # every pair of every bucket of this size, at once
+                    members = order[chosen[:, None] + np.arange(size)]
+                    first, second = _triangle(size)
+                    pairs.append(np.column_stack([members[:, first].ravel(), members[:, second].ravel()]))
                 else:
-                    pairs.append(np.column_stack([np.full(size - 1, members[0]), members[1:]]))
+                    for start in chosen.tolist():
+                        members = order[start : start + size]
+                        pairs.append(np.column_stack([np.full(size - 1, members[0]), members[1:]]))
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
     found = np.sort(np.concatenate(pairs).astype(np.int64), axis=1)
@@ -611,10 +623,12 @@ class SimilarityIndex:
         self._shingles: _Shingles | None = None
         self._signatures: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._tfidf: _Tfidf | None = None
-        self._topical: tuple[float, list[tuple[int, int, float]]] | None = None
-        self._background: tuple[float, float] | None = None
+        self._topical: dict[tuple[float, float], list[tuple[int, int, float]]] = {}
+        self._background: tuple[np.ndarray, np.ndarray] | None = None
         self._unique: dict[tuple[str, int], np.ndarray] = {}
         self._section_number: dict[Section, int] | None = None
+        self._topical_lock = threading.RLock()
+        self._warming: threading.Thread | None = None
 
     # -- construction ------------------------------------------------------------------------------------------
     @classmethod
@@ -664,7 +678,7 @@ class SimilarityIndex:
     def shingles(self) -> _Shingles:
         if self._shingles is None:
             corpus = self.corpus()
-            word_hashes = np.fromiter((word_hash(word) for word in corpus.vocabulary), dtype=_U64,
+            word_hashes = np.fromiter((word_hash(word) for word in corpus.vocabulary), dtype=_U32,
                                       count=len(corpus.vocabulary))
             hashes, owners = shingle_hashes(word_hashes[corpus.ids], corpus.section_of_token,
                                             self.options.shingle_size)
@@ -764,13 +778,39 @@ class SimilarityIndex:
 
     def shingle_similarity(self, first: str, second: str) -> float:
         """Exact Jaccard similarity of the shingle sets of two documents of the index."""
-        return jaccard(self._shingle_set("file", self.position[first]), self._shingle_set("file", self.position[second]))
+        first_set = self._shingle_set("file", self.position[first])
+        return jaccard(first_set, self._shingle_set("file", self.position[second]))
 
     # -- topical similarity -------------------------------------------------------------------------------------
     def tfidf(self) -> _Tfidf:
-        if self._tfidf is None:
-            self._tfidf = self._build_tfidf()
-        return self._tfidf
+        with self._topical_lock:
+            if self._tfidf is None:
+                self._tfidf = self._build_tfidf()
+            return self._tfidf
+
+    def warm_topical(self, requests: Sequence[tuple[float, float]] = ()) -> None:
+        """Start computing the TF-IDF matrix, the document backgrounds and the requested topical pairs
+        ((threshold, spreads) each) in a background thread, while the caller does the shingle work.
+
+        Both are mostly numpy and scipy, which release the GIL, so on two cores they overlap (a second off a
+        20,000-document run). Every lazy topical result is computed under one lock: a caller that needs one before
+        the thread has it waits for it, and if the thread failed, the caller computes it again and sees the error
+        itself.
+        """
+        if self._warming is not None:
+            return
+        self.corpus()  # pure Python: in the caller's thread, where it would hold the GIL anyway
+
+        def work() -> None:
+            try:
+                self._backgrounds()
+                for threshold, spreads in requests:
+                    self.topical_pairs(threshold, spreads=spreads)
+            except Exception:  # the caller recomputes what is missing and meets the error there
+                logger.debug("warming the topical similarity failed", exc_info=True)
+
+        self._warming = threading.Thread(target=work, name="odyssey-topical", daemon=True)
+        self._warming.start()
 
     def _build_tfidf(self) -> _Tfidf:
         corpus = self.corpus()
@@ -808,66 +848,80 @@ class SimilarityIndex:
         return _Tfidf(matrix, idf, term_of_word, names, term_totals, stem_ids)
 
     def topical_pairs(self, threshold: float = 0.5, eligible: Callable[[str], bool] | None = None,
-                      above_background: bool = True) -> list[tuple[str, str, float]]:
+                      above_background: bool = True,
+                      spreads: float = BACKGROUND_SPREADS) -> list[tuple[str, str, float]]:
         """Document pairs (path, path, cosine) with TF-IDF cosine >= ``threshold``, sorted by decreasing cosine.
 
-        With ``above_background`` the cosine must also stand out from the repository's background (see
-        ``background``): in a repository whose documents all share one vocabulary, every pair looks similar, and
-        only pairs far above the typical one are about the same subject. Documents with fewer than
-        ``TOPICAL_MIN_TERMS`` term occurrences take no part.
+        With ``above_background`` the cosine must also stand out from both documents' own backgrounds (see
+        ``background``): in a repository whose documents share one vocabulary every pair looks similar, and only a
+        pair far above what each of its documents scores with anything (``spreads`` robust deviations above its
+        median) is about one subject. Documents with fewer than ``TOPICAL_MIN_TERMS`` term occurrences take no part.
         """
-        if above_background:
-            threshold = self.background_bar(threshold)
-        if self._topical is None or threshold < self._topical[0]:
-            self._topical = (threshold, self._topical_candidates(threshold))
+        key = (threshold, spreads if above_background else -1.0)
+        with self._topical_lock:
+            if key not in self._topical:
+                self._topical[key] = self._topical_candidates(threshold, spreads if above_background else None)
         found = [
             (self.texts[i].path, self.texts[j].path, cosine)
-            for i, j, cosine in self._topical[1]
-            if cosine >= threshold
-            and (eligible is None or (eligible(self.texts[i].path) and eligible(self.texts[j].path)))
+            for i, j, cosine in self._topical[key]
+            if eligible is None or (eligible(self.texts[i].path) and eligible(self.texts[j].path))
         ]
         found.sort(key=lambda item: (-item[2], item[0], item[1]))
         return found
 
-    def background_bar(self, threshold: float) -> float:
-        """``threshold``, raised to the background median + ``BACKGROUND_SPREADS`` robust deviations when that is
-        higher (a repository whose documents all share one vocabulary)."""
-        median, spread = self.background()
-        return max(threshold, median + BACKGROUND_SPREADS * spread)
+    def background(self, path: str) -> tuple[float, float]:
+        """Median and robust spread (1.4826 x the median absolute deviation) of the TF-IDF cosine between the
+        document at ``path`` and up to ``BACKGROUND_DOCUMENTS`` documents of the repository taken at random: how
+        similar it is to a document that nothing relates to it. Robust statistics, so that its few related
+        documents do not raise its bar. (0, 0) for a document with too few terms, or in a very small repository."""
+        medians, spreads = self._backgrounds()
+        position = self.position[path]
+        return float(medians[position]), float(spreads[position])
 
-    def background(self) -> tuple[float, float]:
-        """Median and robust spread (1.4826 x the median absolute deviation) of the TF-IDF cosine between
-        documents of this repository (all pairs of up to 300 documents taken at random): how similar two documents are
-        when nothing relates them. Robust statistics, so that the few related pairs do not raise the bar."""
+    def background_bar(self, path: str, spreads: float = BACKGROUND_SPREADS) -> float:
+        """The cosine from which another document stands out from this document's background."""
+        median, spread = self.background(path)
+        return median + spreads * spread
+
+    def _backgrounds(self) -> tuple[np.ndarray, np.ndarray]:
+        with self._topical_lock:
+            return self._compute_backgrounds()
+
+    def _compute_backgrounds(self) -> tuple[np.ndarray, np.ndarray]:
         if self._background is None:
             tfidf = self.tfidf()
+            medians = np.zeros(len(self.texts))
+            spreads = np.zeros(len(self.texts))
             rows = np.flatnonzero(tfidf.term_totals >= TOPICAL_MIN_TERMS)
-            if len(rows) < 8:
-                self._background = (0.0, 0.0)
-                return self._background
-            if len(rows) > BACKGROUND_DOCUMENTS:
-                rows = np.sort(np.random.default_rng(0).choice(rows, BACKGROUND_DOCUMENTS, replace=False))
-            sample = tfidf.matrix[rows]
-            gram = (sample @ sample.T).toarray()
-            cosines = gram[np.triu_indices(len(rows), 1)]
-            median = float(np.median(cosines))
-            self._background = (median, float(1.4826 * np.median(np.abs(cosines - median))))
+            if len(rows) >= 8:
+                sample = rows
+                if len(rows) > BACKGROUND_DOCUMENTS:
+                    sample = np.sort(np.random.default_rng(0).choice(rows, BACKGROUND_DOCUMENTS, replace=False))
+                cosines = (tfidf.matrix[rows] @ tfidf.matrix[sample].T).toarray().astype(np.float32)
+                # A sampled document meets itself once among its 150 values: counted as 0, not as 1 (the median
+                # barely moves either way, and a plain median is several times faster than a NaN-aware one).
+                cosines[np.searchsorted(rows, sample), np.arange(len(sample))] = 0.0
+                median = np.median(cosines, axis=1)
+                medians[rows] = median
+                spreads[rows] = 1.4826 * np.median(np.abs(cosines - median[:, None]), axis=1)
+            self._background = (medians, spreads)
         return self._background
 
-    def _topical_candidates(self, threshold: float) -> list[tuple[int, int, float]]:
-        """Every pair of documents (with enough terms) whose cosine is >= ``threshold``, without forming all n^2
-        products.
+    def _topical_candidates(self, threshold: float, spreads: float | None) -> list[tuple[int, int, float]]:
+        """Every pair of documents (with enough terms) whose cosine is >= its bar (``threshold``, raised to both
+        documents' background bars at ``spreads`` deviations unless None), without forming all n^2 products.
 
         Terms are split by document frequency: *rare* terms are multiplied out as a sparse product, whose cost is
         the sum of the squared document frequencies, so the rarest terms are taken until that sum reaches
         ``TOPICAL_PRODUCT_BUDGET`` (every term, in repositories of up to a few thousand documents). The other,
         *common*, terms contribute to a cosine at most the product of the two documents' norms over them
-        (Cauchy-Schwarz): a pair is a candidate when its rare-term product plus that bound reaches the threshold,
-        and candidates get their exact cosine. Pairs sharing no rare term can only qualify when both common-term
-        norms are large; those documents are compared directly (dense, over the common terms) when there are at most
-        ``MAX_COMMON_HEAVY`` of them. Beyond that -- a repository whose documents all share one vocabulary, where
-        the background bar is far above any threshold anyway -- pairs of two such documents are compared only when
-        their rare terms alone reach half the threshold (debug log), and candidates beyond ``MAX_EXACT_PAIRS`` are
+        (Cauchy-Schwarz): a pair is a candidate when its rare-term product plus that bound reaches its bar, and
+        candidates get their exact cosine. Only documents whose common-term norm is large ("heavy") can reach
+        their bar through common terms alone; pairs of two of them are computed all at once (a dense product over
+        the common terms plus the sparse rare-term products) when there are at most ``MAX_COMMON_HEAVY`` of them.
+        Beyond that -- a repository whose documents all share one vocabulary, where
+        their background bars are far above any threshold anyway -- pairs of two such documents are compared only
+        when their rare terms alone reach half their bar (debug log), and candidates beyond ``MAX_EXACT_PAIRS`` are
         dropped, weakest bound first: only then is the result approximate.
         """
         tfidf = self.tfidf()
@@ -875,6 +929,10 @@ class SimilarityIndex:
         if len(rows) < 2:
             return []
         matrix = sparse.csr_matrix(tfidf.matrix[rows])
+        bars = np.full(len(rows), threshold)
+        if spreads is not None:
+            medians, deviations = self._backgrounds()
+            bars = np.maximum(bars, medians[rows] + spreads * deviations[rows])
         frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
         ordered = np.sort(frequency[frequency > 0]).astype(np.float64)
         cost = np.cumsum(ordered**2)
@@ -885,50 +943,72 @@ class SimilarityIndex:
         rare.eliminate_zeros()
         common.eliminate_zeros()
         common_norm = np.sqrt(np.asarray(common.multiply(common).sum(axis=1)).ravel())
+        is_heavy = common_norm * common_norm.max(initial=0.0) >= bars
+        heavy = np.flatnonzero(is_heavy)
+        dense_heavy = 1 < len(heavy) <= MAX_COMMON_HEAVY
+        if len(heavy) > MAX_COMMON_HEAVY:
+            logger.debug("topical pairs: %d documents are mostly common vocabulary; pairs among them are compared "
+                         "only when their rare terms alone reach half the threshold", len(heavy))
         firsts: list[np.ndarray] = []
         seconds: list[np.ndarray] = []
         bounds: list[np.ndarray] = []
-        is_heavy = common_norm * common_norm.max(initial=0.0) >= threshold
-        heavy = np.flatnonzero(is_heavy)
-        too_many = len(heavy) > MAX_COMMON_HEAVY
-        if too_many:
-            logger.debug("topical pairs: %d documents are mostly common vocabulary; pairs among them are compared "
-                         "only when their rare terms alone reach half the threshold", len(heavy))
+        rares: list[np.ndarray] = []
+        heavy_pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (row, col, rare product) of heavy pairs
         rare_t = sparse.csr_matrix(rare.T)
         for start in range(0, len(rows), TOPICAL_CHUNK):
             block = (rare[start : start + TOPICAL_CHUNK] @ rare_t).tocoo()
             first = block.row.astype(np.int64) + start
-            bound = block.data + common_norm[first] * common_norm[block.col]
-            keep = (block.col > first) & (bound >= threshold)
-            if too_many:
-                keep &= ~(is_heavy[first] & is_heavy[block.col]) | (block.data >= threshold / 2)
+            second = block.col.astype(np.int64)
+            upper = second > first
+            both_heavy = is_heavy[first] & is_heavy[second]
+            bound = block.data + common_norm[first] * common_norm[second]
+            bar = np.maximum(bars[first], bars[second])
+            keep = upper & (bound >= bar) & ~both_heavy
+            if dense_heavy:
+                chosen = upper & both_heavy
+                heavy_pairs.append((first[chosen], second[chosen], block.data[chosen]))
+            else:
+                keep |= upper & both_heavy & (block.data >= bar / 2)
             firsts.append(first[keep])
-            seconds.append(block.col[keep].astype(np.int64))
+            seconds.append(second[keep])
             bounds.append(bound[keep])
+            rares.append(block.data[keep])
         first, second = np.concatenate(firsts), np.concatenate(seconds)
-        bound = np.concatenate(bounds)
-        if len(heavy) > 1 and not too_many:
-            dense = common[heavy].toarray()
-            products = dense @ dense.T
+        bound, rare_part = np.concatenate(bounds), np.concatenate(rares)
+        found: list[tuple[int, int, float]] = []
+        if dense_heavy:
+            # Pairs of two heavy documents, exactly and at once: the common-term products densely, plus the
+            # rare-term products gathered above.
+            place = np.full(len(rows), -1)
+            place[heavy] = np.arange(len(heavy))
+            dense = common[heavy].toarray().astype(np.float32)
+            cosines = dense @ dense.T
+            for a, b, values in heavy_pairs:
+                cosines[place[a], place[b]] += values
             a, b = np.triu_indices(len(heavy), 1)
-            viable = products[a, b] >= threshold
-            first = np.concatenate([first, heavy[a[viable]]])
-            second = np.concatenate([second, heavy[b[viable]]])
-            bound = np.concatenate([bound, np.ones(int(viable.sum()))])
+            values = cosines[a, b]
+            chosen = values >= np.maximum(bars[heavy[a]], bars[heavy[b]])
+            found.extend(zip(rows[heavy[a[chosen]]].tolist(), rows[heavy[b[chosen]]].tolist(),
+                             values[chosen].astype(np.float64).tolist()))
         if len(first) > MAX_EXACT_PAIRS:
             logger.debug("topical pairs: %d candidates, keeping the %d with the highest bound", len(first),
                          MAX_EXACT_PAIRS)
             top = np.argpartition(-bound, MAX_EXACT_PAIRS)[:MAX_EXACT_PAIRS]
-            first, second = first[top], second[top]
-        if len(first) == 0:
-            return []
-        codes = np.unique(first * len(rows) + second)
-        first, second = codes // len(rows), codes % len(rows)
-        found: list[tuple[int, int, float]] = []
+            first, second, rare_part = first[top], second[top], rare_part[top]
+        # Exact cosine = rare-term product (from the blocks) + common-term product, the latter from dense rows
+        # when the common vocabulary is small enough to hold densely.
+        common_columns = np.flatnonzero(frequency > cap)
+        dense_common = None
+        if len(rows) * len(common_columns) <= MAX_DENSE_CELLS:
+            dense_common = common[:, common_columns].toarray().astype(np.float32)
         for start in range(0, len(first), EXACT_CHUNK):
             a, b = first[start : start + EXACT_CHUNK], second[start : start + EXACT_CHUNK]
-            cosines = np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
-            chosen = cosines >= threshold
+            if dense_common is not None:
+                shared = np.einsum("ij,ij->i", dense_common[a], dense_common[b]).astype(np.float64)
+            else:
+                shared = np.asarray(common[a].multiply(common[b]).sum(axis=1)).ravel()
+            cosines = rare_part[start : start + EXACT_CHUNK] + shared
+            chosen = cosines >= np.maximum(bars[a], bars[b])
             found.extend(zip(rows[a[chosen]].tolist(), rows[b[chosen]].tolist(), cosines[chosen].tolist()))
         return found
 
@@ -947,6 +1027,15 @@ class SimilarityIndex:
             if eligible is None or eligible(candidate):
                 found.append((candidate, float(scores[other])))
         return found
+
+    def cosines(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """TF-IDF cosine of each pair of documents, at once."""
+        if not pairs:
+            return np.zeros(0)
+        matrix = self.tfidf().matrix
+        first = [self.position[a] for a, _b in pairs]
+        second = [self.position[b] for _a, b in pairs]
+        return np.asarray(matrix[first].multiply(matrix[second]).sum(axis=1)).ravel()
 
     def cosine(self, first: str, second: str) -> float:
         matrix = self.tfidf().matrix

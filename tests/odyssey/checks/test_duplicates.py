@@ -180,7 +180,8 @@ def test_license_text_is_not_compared_unless_configured(tmp_path: Path) -> None:
 
 
 def test_changelogs_are_excluded_by_default(tmp_path: Path) -> None:
-    notes = "\n".join(f"- Fixed the gradient of layer {i}, which was wrong when the input had one channel." for i in range(6))
+    notes = "\n".join(f"- Fixed the gradient of layer {i}, which was wrong when the input had one channel."
+                      for i in range(6))
     files = {"CHANGELOG.md": f"# Changelog\n\n## 1.1.0\n\n{notes}\n", "docs/release-1-1.md": f"# 1.1.0\n\n{notes}\n"}
     assert findings(make_repo(tmp_path / "a", files)) == []
     configured = {**files, "odyssey.toml": "[duplicates]\nexclude = []\n"}

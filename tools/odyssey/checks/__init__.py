@@ -25,6 +25,7 @@ FAMILY_MODULES = (
     "accuracy",
     "duplicates",
     "xref",
+    "workflow",
 )
 
 

@@ -11,7 +11,8 @@ Each copy drifts on its own. This family finds them, with the text model and mea
 - DUP003 near-duplicate documents and DUP004 near-duplicate sections: shingle Jaccard >= ``threshold`` (candidates
   from MinHash/LSH, verified exactly);
 - DUP005 topical overlap: documents about the same subject in different words (TF-IDF cosine >= ``topical-threshold``
-  and far above the repository's background), one finding per group, with the key terms they share;
+  and above both documents' background, shingle similarity under 0.15, and ``topical-margin`` times closer to each
+  other than to any other document), one finding per group, with the key terms they share;
 - DUP006 template scaffolds: ``scaffold-min-files`` or more documents with the same headings and placeholder bodies
   ("TODO"), one finding for the lot instead of a pair for every two of them;
 - DUP007 boilerplate: a passage (or near-identical section) repeated in ``boilerplate-min-files`` or more documents,
@@ -20,10 +21,11 @@ Each copy drifts on its own. This family finds them, with the text model and mea
 Each finding sits on the copy to drop, names the other location (file and lines) and the copy to keep: the one the
 placement rules put where it is (the other is misplaced), else the most linked (link graph; a root document such as
 README.md, where every reader starts, counts as the most linked), else the oldest by git history (one ``git log`` for
-the whole repository, only when needed), else the first by name. Exact matches win over
-near ones and whole files over their sections: a pair reported at one level is not reported again below it. Template
-files (a ``templates/`` directory or ``template`` in the name) and ``exclude`` globs never get findings; templates are
-named as the source of scaffolds and boilerplate.
+the whole repository, only when needed), else the first by name. Exact matches win over near ones and whole files
+over their sections: a pair reported at one level is not reported again below it; boilerplate is found before the
+documents are compared, and left out of the comparison (agents that share a "Reporting back" section are not copies
+of each other for it). Template files (a ``templates/`` directory or ``template`` in the name) and ``exclude`` globs
+never get findings; templates are named as the source of scaffolds and boilerplate.
 
 Cost: linear in the size of the repository apart from the sort of LSH band keys (20,000 documents in a few seconds,
 measured by ``benchmarks/odyssey_duplicates.py``). A whole-repository check (ProjectCheck): it needs every document.
@@ -53,6 +55,7 @@ from odyssey.linkgraph import link_graph
 from odyssey.project import Project
 from odyssey.rules import Rule
 from odyssey.similarity import (
+    BACKGROUND_SPREADS,
     SEED_MIN_WORDS,
     DocumentText,
     Passage,
@@ -167,7 +170,8 @@ DUP003 = Rule(
     Compares documents by their word 5-grams (shingles) and reports pairs whose Jaccard similarity is at least
     `threshold` (default 0.7) without being identical: a copy with a new title, a few sentences changed, a
     paragraph added. Candidates come from MinHash signatures and LSH, so the cost grows with the number of documents,
-    not pairs; the similarity reported is the exact one. Documents of fewer than `min-words` words are not compared.
+    not pairs; the similarity reported is the exact one. Documents of fewer than `min-words` words are not compared,
+    and boilerplate they share (DUP007) is left out of the comparison.
 
     ## Why is this bad?
     Two versions of one guide, each fixed in different places: the reader cannot tell which is current.
@@ -221,14 +225,14 @@ DUP005 = Rule(
     doc="""
     ## What it does
     Finds groups of documents about the same subject in different words: the TF-IDF cosine of their words (stop
-    words dropped, words stemmed) is at least `topical-threshold` (and above how similar two documents of this
-    repository are anyway: median + 3 robust deviations of random pairs), they share few word 5-grams (shingle
-    similarity under 0.15; more is a copy, or siblings generated from one template), and they stand out: each
-    member is `topical-margin` times as similar to its group as to any other document. A paraphrase has one obvious
-    counterpart; a page in a family of related pages (one per command, one per rule) has several, and is left alone. One finding per group,
-    on the document suggested to keep, naming the others and the key terms they share. Agent definitions,
-    README/index pages, superseded or archived notes and scaffolds are left out; documents already reported as
-    copies are not reported again.
+    words dropped, words stemmed) is at least `topical-threshold` and two robust deviations above what either
+    scores with unrelated documents of this repository; they share few word 5-grams (shingle similarity under
+    0.15: more is a copy, or siblings generated from one template); and they stand out: each member is
+    `topical-margin` times as similar to its group as to any other document. A paraphrase has one obvious
+    counterpart; a page in a family of related pages (one per command, one per rule) has several, and is left
+    alone. One finding per group, on the document suggested to keep, naming the others and the key terms they share.
+    Agent definitions, README/index pages, superseded or archived notes and scaffolds are left out; documents
+    already reported as copies are not reported again.
 
     ## Why is this bad?
     Each agent session writes its own summary of the same investigation, in its own words; copy detection cannot
@@ -294,8 +298,8 @@ DUP007 = Rule(
     ## What it does
     Reports text repeated in `boilerplate-min-files` or more documents: passages word for word (at least `min-words`
     words together) and sections with near-identical copies. One finding per boilerplate, on the first document by
-    name, naming the others (and the template it came from, when it is one of them). Shared structure alone (the same
-    headings with different text under them) is not boilerplate.
+    name, naming the others (and the template it comes from, when a template file holds it). Shared structure alone
+    (the same headings with different text under them) is not boilerplate.
 
     ## Why is this bad?
     Every agent file carries the same "how to report back" paragraph; changing the procedure means editing twenty
@@ -483,9 +487,11 @@ class DuplicatesCheck(ProjectCheck):
         self.pair_matches: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
         self.remaining_section_pairs: list[SimilarPair] = []
         self.template_passages: dict[tuple[str, ...], str] | None = None
+        self._compared: dict[str, bool] = {}
 
     def check_project(self) -> Iterator[Finding]:
         self.index = SimilarityIndex.from_project(self.project)
+        self.index.warm_topical([(self.settings.topical_threshold, BACKGROUND_SPREADS)])
         yield from self.scaffolds()
         yield from self.identical_documents()
         self.collect_passages()
@@ -498,8 +504,11 @@ class DuplicatesCheck(ProjectCheck):
 
     # -- eligibility -----------------------------------------------------------------------------------------
     def compared(self, path: str) -> bool:
-        """Takes part in every comparison: not excluded, not a template."""
-        return not is_template(path) and not any_match(path, self.settings.exclude)
+        """Takes part in every comparison: not excluded, not a template (memoized: asked for every pair)."""
+        found = self._compared.get(path)
+        if found is None:
+            found = self._compared[path] = not is_template(path) and not any_match(path, self.settings.exclude)
+        return found
 
     def texts(self) -> list[DocumentText]:
         assert self.index is not None
@@ -558,11 +567,11 @@ class DuplicatesCheck(ProjectCheck):
 
     # -- DUP001 ----------------------------------------------------------------------------------------------
     def identical_documents(self) -> Iterator[Finding]:
-        by_text: dict[str, list[str]] = defaultdict(list)
+        by_text: dict[tuple[tuple[str, ...], ...], list[str]] = defaultdict(list)
         for text in self.texts():
             if text.path in self.run.scaffolds or text.word_count < MIN_IDENTICAL_WORDS:
                 continue
-            by_text[text.key].append(text.path)
+            by_text[tuple(passage.words for passage in text.passages)].append(text.path)
         for paths in by_text.values():
             if len(paths) < 2:
                 continue
@@ -698,7 +707,7 @@ class DuplicatesCheck(ProjectCheck):
             start, end = self.extent(mine, sections)
             other_start, other_end = self.extent(theirs, other_sections)
             what = self.describe(mine, sections, start, end, count)
-            there = f"{kept.path}:{other_start}-{other_end}" if other_end > other_start else f"{kept.path}:{other_start}"
+            there = f"{kept.path}:{other_start}" + (f"-{other_end}" if other_end > other_start else "")
             message = (f"{what} repeat {there} word for word; keep the text in {kept.path} ({reason}) and link to it "
                        "from here")
             yield self.finding(DUP002, copy.path, start, 1, message, end_line=end)
@@ -774,7 +783,6 @@ class DuplicatesCheck(ProjectCheck):
 
     def near_boilerplate(self, pairs: list[SimilarPair]) -> Iterator[Finding]:
         """Sections with near-identical copies in ``boilerplate-min-files`` documents; keeps the other pairs."""
-        remaining: list[SimilarPair] = []
         boilerplate: set[Span] = set()
         for members, similarity in self.clusters(pairs):
             paths = list(dict.fromkeys(span.path for span in members))
@@ -794,8 +802,8 @@ class DuplicatesCheck(ProjectCheck):
                        "shared file and link to it from each (or use a snippet include), so that it changes in one "
                        "place")
             yield self.finding(DUP007, first.path, first.line, 1, message, end_line=first.end_line)
-        remaining = [pair for pair in pairs if pair.first not in boilerplate and pair.second not in boilerplate]
-        self.remaining_section_pairs = remaining
+        self.remaining_section_pairs = [pair for pair in pairs
+                                        if pair.first not in boilerplate and pair.second not in boilerplate]
 
     def near_duplicate_sections(self) -> Iterator[Finding]:
         exact = self.run.exact_sections
@@ -820,9 +828,10 @@ class DuplicatesCheck(ProjectCheck):
                 partners = [other for other in members if (span, other) in similarity]
                 other = max(partners, key=lambda o: (o.path == kept, similarity[(span, o)], -o.line))
                 assert span.section is not None and other.section is not None
+                value = similarity[(span, other)]
                 message = (f"{span.section.label} (lines {section_line_range(span.section)}) is a near duplicate of "
-                           f"{other.section.label} in {other.where} (shingle similarity {similarity[(span, other)]:.2f}); "
-                           f"keep it in {kept} ({reason}) and link to it from here")
+                           f"{other.section.label} in {other.where} (shingle similarity {value:.2f}); keep it in "
+                           f"{kept} ({reason}) and link to it from here")
                 yield self.finding(DUP004, span.path, span.line, 1, message, end_line=span.end_line)
 
     # -- DUP003 ----------------------------------------------------------------------------------------------
@@ -875,10 +884,10 @@ class DuplicatesCheck(ProjectCheck):
         assert self.index is not None
         index = self.index
         eligible = {text.path for text in index.texts if self.topical_candidate(text.path)}.__contains__
-        bar = index.background_bar(self.settings.topical_threshold)
+        bar = self.settings.topical_threshold
         margin = self.settings.topical_margin
         scores: dict[tuple[str, str], float] = {}
-        for first, second, cosine in index.topical_pairs(bar, eligible=eligible, above_background=False):
+        for first, second, cosine in index.topical_pairs(bar, eligible=eligible):
             if frozenset((first, second)) in self.run.file_pairs:
                 continue
             if index.shingle_similarity(first, second) >= MAX_TOPICAL_SHINGLE_SIMILARITY:

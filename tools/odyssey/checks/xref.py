@@ -1,9 +1,11 @@
 """xref (XRF): documents about the same subject link each other, and ``related:`` frontmatter holds.
 
-- XRF001: two documents are related -- their TF-IDF cosine (``odyssey.similarity``) is at least ``threshold``, or
-  they share ``min-shared-tags`` specific tags -- and neither links the other, by a link in the text or a ``related:``
-  entry. The suggestion is "link A <-> B". Pairs similar enough to be consolidation candidates (DUP005) or copies
-  (DUP001/DUP003) are left to the duplicates family; at most ``max-suggestions`` per document, strongest first.
+- XRF001: two documents are related -- their TF-IDF cosine (``odyssey.similarity``) is at least ``threshold``, three
+  robust deviations above what either scores with unrelated documents, and each is among the other's two nearest
+  documents; or they share ``min-shared-tags`` specific tags -- and neither links the other, by a link in the text
+  or a ``related:`` entry. The suggestion is "link A <-> B". Pairs similar enough to be consolidation candidates
+  (DUP005) or copies (DUP001/DUP003) are left to the duplicates family; at most ``max-suggestions`` per document,
+  strongest first.
 - XRF002: a ``related:`` entry names no file of the repository. Entries are read like links written in the
   document: relative to it, ``/x`` from the repository root; URLs are not checked. Entries of notes are left to the
   notes family (NTS004), which checks them the same way, so that one broken entry is one finding.
@@ -12,8 +14,9 @@
 Which documents take part in XRF001: not agent definitions (the agent graph relates those), not README/index pages
 (they link their directory anyway), not templates, not superseded or archived notes, not ``exclude`` globs. Tags
 that a quarter or more of the tagged documents carry ("odyssey", "training") relate nothing; shared tags relate a
-pair only when few documents (at most 5) carry all of them and the two texts are clearly more similar than typical
-(two robust deviations above the median cosine): a combination thirty documents share is a cluster, not a pair.
+pair only when few documents (at most 5) carry all of them and the two texts agree (their cosine two robust
+deviations above what either scores with unrelated documents): a combination thirty documents share is a cluster,
+not a pair.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from odyssey.document import Document
 from odyssey.findings import Finding, Severity
 from odyssey.globs import any_match
 from odyssey.linkgraph import LinkGraph, link_graph
+from odyssey.project import Project
 from odyssey.resolve import likely_fix, resolve
 from odyssey.rules import Rule
 from odyssey.similarity import SimilarityIndex
@@ -52,6 +56,7 @@ SECTION = "xref"
 COMMON_TAG_SHARE = 0.25  # a tag on at least this share of the tagged documents relates nothing
 MIN_COMMON_TAG_DOCS = 4  # ... and on at least this many (with few tagged documents every tag is "common")
 MAX_TAG_CARRIERS = 5  # shared tags relate a pair only when at most this many documents carry all of them
+TOPICAL_BACKGROUND_SPREADS = 3.0  # an unlinked pair stands this far above both documents' typical similarity
 TAG_AGREEMENT_SPREADS = 2.0  # shared tags relate two documents whose texts are this much more similar than typical
 MUTUAL_NEIGHBOURS = 2  # a topical pair must be among each other's this many nearest documents
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -64,11 +69,12 @@ XRF001 = Rule(
     severity=Severity.WARNING,
     doc="""
     ## What it does
-    Finds pairs of documents that are related -- the TF-IDF cosine of their words is at least `threshold` and well
-    above the repository's background similarity, or they share `min-shared-tags` tags that not every document
-    carries -- while neither links the other, in its text or in `related:` frontmatter. The finding, on the first of
-    the two by name, suggests linking them both ways. Pairs close enough to merge are DUP005's, copies DUP001/DUP003's.
-    Agent definitions, README/index pages, templates and superseded notes take no part.
+    Finds pairs of documents that are related -- the TF-IDF cosine of their words is at least `threshold`, well
+    above what either scores with unrelated documents, and each is among the other's two closest documents; or they
+    share `min-shared-tags` tags that few documents carry and their texts agree -- while neither links the other, in
+    its text or in `related:` frontmatter. The finding, on the first of the two by name, suggests linking them both
+    ways. Pairs close enough to merge are DUP005's, copies DUP001/DUP003's. Agent definitions, README/index pages,
+    templates and superseded notes take no part; at most `max-suggestions` findings involve one document.
 
     ## Why is this bad?
     A reader of the training-speed analysis never learns that a note on BLAS threading explains half of it. Links
@@ -217,7 +223,7 @@ def _entry_position(document: Document, key: str, written: str, after: tuple[int
     return start, 1
 
 
-def related_entries(project: Any, document: Document, keys: tuple[str, ...]) -> list[RelatedEntry]:
+def related_entries(project: Project, document: Document, keys: tuple[str, ...]) -> list[RelatedEntry]:
     """The ``related:`` entries of a document, resolved like links written in it."""
     entries: list[RelatedEntry] = []
     files = project.files
@@ -241,12 +247,12 @@ def related_entries(project: Any, document: Document, keys: tuple[str, ...]) -> 
                 entries.append(RelatedEntry(document.path, key, written, line, column, None))
                 continue
             target = resolve(document.path, written, files, prefixes)
-            if target.status == "local" and target.path is not None and files.exists(target.path):
-                entries.append(RelatedEntry(document.path, key, written, line, column, target.path))
-                continue
-            if target.status in ("same-file", "local") and target.path == document.path:
+            if target.status == "same-file" or (target.status == "local" and target.path == document.path):
                 entries.append(RelatedEntry(document.path, key, written, line, column, None,
                                             f"'{key}' entry '{written}' names this document itself"))
+                continue
+            if target.status == "local" and target.path is not None and files.exists(target.path):
+                entries.append(RelatedEntry(document.path, key, written, line, column, target.path))
                 continue
             problem = {
                 "escape": "climbs out of the repository",
@@ -279,7 +285,7 @@ class XrefCheck(ProjectCheck):
     summary = "Related documents link each other; `related:` entries exist and are mutual"
     rules = (XRF001, XRF002, XRF003)
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Project) -> None:
         super().__init__(project)
         self.settings = XrefSettings.from_config(self.config)
         self.duplicates = DuplicateSettings.from_config(self.config)
@@ -383,10 +389,10 @@ class XrefCheck(ProjectCheck):
         index = SimilarityIndex.from_project(self.project)
         is_candidate = self.candidate(documents)
         eligible = {path for path in documents if is_candidate(path)}.__contains__
-        bar = index.background_bar(self.settings.threshold)
-        consolidate = index.background_bar(self.duplicates.topical_threshold)
+        consolidate = self.duplicates.topical_threshold
         ranked: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        for a, b, cosine in index.topical_pairs(bar, eligible=eligible, above_background=False):
+        for a, b, cosine in index.topical_pairs(self.settings.threshold, eligible=eligible,
+                                                 spreads=TOPICAL_BACKGROUND_SPREADS):
             ranked[a].append((cosine, b))
             ranked[b].append((cosine, a))
         nearest = {path: {other for _c, other in sorted(found, key=lambda x: (-x[0], x[1]))[:MUTUAL_NEIGHBOURS]}
@@ -400,14 +406,13 @@ class XrefCheck(ProjectCheck):
                 if cosine >= consolidate and index.shingle_similarity(a, b) < MAX_TOPICAL_SHINGLE_SIMILARITY:
                     continue  # a consolidation candidate: DUP005's
                 topical[(a, b)] = cosine
-        # Shared tags count when the texts agree: two robust deviations above the typical similarity.
-        median, spread = index.background()
+        # Shared tags count when the texts agree: two robust deviations above what each document scores with
+        # unrelated ones.
         tagged = {}
-        for pair, found in self.tag_pairs(documents, eligible).items():
-            if pair[0] not in index.position or pair[1] not in index.position:
-                continue
-            cosine = index.cosine(*pair)
-            if cosine < median + TAG_AGREEMENT_SPREADS * spread:
+        candidates = {pair: found for pair, found in self.tag_pairs(documents, eligible).items()
+                      if pair[0] in index.position and pair[1] in index.position}
+        for (pair, found), cosine in zip(candidates.items(), index.cosines(list(candidates)).tolist()):
+            if cosine < max(index.background_bar(path, TAG_AGREEMENT_SPREADS) for path in pair):
                 continue
             if cosine >= consolidate and index.shingle_similarity(*pair) < MAX_TOPICAL_SHINGLE_SIMILARITY:
                 continue  # a consolidation candidate: DUP005's

@@ -3,14 +3,20 @@
 The pages exist only in the built site, so a nav entry naming one (``- validation/report.md``) points at no file of
 the repository. ``generated_pages`` lets a check tell such an entry from a broken one (the orphans family's
 ORP002), and the plugin itself uses ``nav_lines_naming`` to drop those findings from its build.
+``generated_repo_paths(project)`` gives the same pages (and the published notes files) as repository paths under
+the docs directory, for checks of links written in docs pages (``[report](../validation/report.md)``).
 """
 
 from __future__ import annotations
 
 import logging
 import posixpath
+import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from odyssey.project import Project
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "rules_dir": "validation/rules",
     "agents_pages": True,
     "agents_page": "validation/agents.md",
+    "notes_pages": False,
+    "notes_dir": "notes",
+    "config_reference_page": None,
 }
 
 
@@ -50,12 +59,21 @@ def plugin_options(mkdocs_data: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def generated_pages(options: Mapping[str, Any], families: Iterable[str] | None = None) -> set[str]:
+def generated_pages(
+    options: Mapping[str, Any], families: Iterable[str] | None = None, notes: Iterable[str] = ()
+) -> set[str]:
     """Paths (relative to the docs directory) of the pages the plugin generates with ``options``.
 
-    ``families`` defaults to the check families of the rule registry, one page each.
+    ``families`` defaults to the check families of the rule registry, one page each. With ``notes_pages`` the notes
+    index (``<notes_dir>/index.md``) is always one; ``notes`` adds the docs-tree paths of the individual notes (the
+    plugin knows them; a caller with only mkdocs.yml data does not).
     """
     pages = {str(options.get("report_page", DEFAULTS["report_page"]))}
+    if options.get("config_reference_page"):
+        pages.add(str(options["config_reference_page"]))
+    if options.get("notes_pages", False):
+        pages.add(posixpath.join(str(options.get("notes_dir", DEFAULTS["notes_dir"])).strip("/"), "index.md"))
+        pages.update(notes)
     if options.get("agents_pages", True):
         pages.add(str(options.get("agents_page", DEFAULTS["agents_page"])))
     if options.get("rules_pages", True):
@@ -72,3 +90,42 @@ def generated_pages(options: Mapping[str, Any], families: Iterable[str] | None =
 def nav_lines_naming(nav: Iterable[Any], pages: set[str]) -> set[int]:
     """Lines of mkdocs.yml nav entries (``NavEntry(title, target, line)``) that name one of ``pages``."""
     return {entry.line for entry in nav if entry.target.lstrip("/") in pages}
+
+
+_REPO_PATHS: weakref.WeakKeyDictionary[Project, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def generated_repo_paths(project: Project) -> frozenset[str]:
+    """Repository paths (``docs/validation/report.md``, ``docs/notes/decision-x.md``, ...) that the odyssey plugin's
+    generated pages and published notes files take in the site's docs tree; empty when mkdocs.yml does not enable
+    the plugin. A link from a docs page to one of them lands in the built site although no such file exists.
+    Cached for the project's life."""
+    cached = _REPO_PATHS.get(project)
+    if cached is not None:
+        return cached
+    paths: frozenset[str] = frozenset()
+    mkdocs = project.mkdocs
+    options = plugin_options(mkdocs.data) if mkdocs is not None and mkdocs.problem is None else None
+    if mkdocs is not None and options is not None:
+        notes: list[str] = []
+        if options.get("notes_pages", False):
+            notes = _published_notes(project, str(options.get("notes_dir", DEFAULTS["notes_dir"])).strip("/"))
+        docs = mkdocs.docs_dir.strip("/")
+        paths = frozenset(posixpath.normpath(posixpath.join(docs, page)) if docs not in ("", ".") else page
+                          for page in generated_pages(options, notes=notes))
+    _REPO_PATHS[project] = paths
+    return paths
+
+
+def _published_notes(project: Project, site_dir: str) -> list[str]:
+    """Docs-tree paths of the notes directory's files as the plugin publishes them (pages and other files)."""
+    from odyssey.config import ConfigError
+    from odyssey.mkdocs_plugin.notes_pages import NotesLayout, published_files
+    from odyssey.notes.model import notes_settings
+
+    try:
+        settings = notes_settings(project.config)
+    except ConfigError:
+        return []  # reported by the notes family; the plugin refuses to build
+    pages, assets = published_files(project, NotesLayout(settings.directory, settings.index, site_dir))
+    return [*pages.values(), *assets.values()]

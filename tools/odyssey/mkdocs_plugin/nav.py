@@ -38,8 +38,13 @@ def _set_parents(items: Sequence[StructureItem], parent: Section | None) -> None
 
 
 def insert_section(nav: Navigation, title: str, entries: Sequence[NavItem]) -> list[Page]:
-    """Add ``entries`` the nav does not already hold under the top-level section ``title``; returns what was added."""
+    """Add ``entries`` the nav does not already hold under the top-level section ``title``; returns what was added.
+
+    A subsection entry whose title the section already has (the site's nav lists ``Rules: [rules/index.md]``) is
+    merged into it, so the missing pages join the ones the site listed.
+    """
     present = {id(page) for page in nav.pages}
+    section = next((item for item in nav.items if isinstance(item, Section) and item.title == title), None)
     children: list[StructureItem] = []
     added: list[Page] = []
     for entry in entries:
@@ -50,12 +55,18 @@ def insert_section(nav: Navigation, title: str, entries: Sequence[NavItem]) -> l
             continue
         sub_title, pages = entry
         missing = [page for page in pages if id(page) not in present]
-        if missing:
+        if not missing:
+            continue
+        added.extend(missing)
+        existing = None if section is None else next(
+            (item for item in section.children if isinstance(item, Section) and item.title == sub_title), None
+        )
+        if existing is not None:
+            existing.children.extend(missing)
+        else:
             children.append(Section(sub_title, list(missing)))
-            added.extend(missing)
-    if not children:
+    if not added:
         return added
-    section = next((item for item in nav.items if isinstance(item, Section) and item.title == title), None)
     if section is None:
         section = Section(title, [])
         nav.items.append(section)

@@ -42,3 +42,4 @@ __all__ = [
     "render_json",
     "render_markdown",
 ]
+from odyssey.report import coverage, phases  # noqa: E402,F401  (importing registers their sections)

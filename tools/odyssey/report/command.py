@@ -1,11 +1,17 @@
 """``odyssey report``: run every check on the whole repository and write the report as Markdown, HTML and JSON.
 
     odyssey report [--root DIR] [--out-dir DIR] [--format md,html,json] [--previous FILE] [--base-url URL]
+                   [--coverage | --coverage-file FILE]
 
 Files are ``report.md``, ``report.html`` and ``report.json`` in ``--out-dir`` (default ``reports/odyssey/`` under the
 repository root; keep it in .gitignore). The trend compares with ``--previous``, else with the ``report.json``
 already in the output directory, which this run then replaces: running the command again and again shows what
 changed since the last run. The output directory itself is never checked.
+
+``--coverage`` runs the test suite under coverage.py (``[workflow] coverage.command``, default ``python -m pytest -q
+-x``) and adds the coverage section; ``--coverage-file`` reads ``coverage.xml``, ``coverage.json`` or ``.coverage``
+instead; without either, ``[workflow] coverage.file`` is read when it exists. The phase table of the workflow family
+is added whenever that family runs (``odyssey.report.phases``, ``odyssey.report.coverage``).
 
 Each file is written to a temporary file first and renamed into place, so an interrupted run leaves the previous
 report whole. Exit status: 0 clean, 1 findings (not counting info), 2 a crashed check, bad options or configuration.
@@ -25,13 +31,19 @@ from odyssey.config import load_config
 from odyssey.discovery import discover
 from odyssey.policy import Selection
 from odyssey.project import Project
+from odyssey.report import phases as _phases  # noqa: F401  (registers the phase table section)
+from odyssey.report import coverage as _coverage_section  # noqa: F401  (registers the coverage section)
 from odyssey.report.collect import DEFAULT_TITLE, build_report
+from odyssey.report.coverage import default_coverage
 from odyssey.report.links import RelativeLinks
 from odyssey.report.progress import run_with_progress
 from odyssey.report.render_html import render_html
 from odyssey.report.render_json import render_json
 from odyssey.report.render_md import render_markdown
 from odyssey.report.trend import PreviousReportError, load_previous
+from odyssey.workflow.coverage_data import CoverageError, CoverageResult, measure_coverage, read_coverage_file
+from odyssey.workflow.inputs import report_inputs
+from odyssey.workflow.settings import workflow_settings
 
 logger = logging.getLogger(__name__)
 
@@ -97,11 +109,31 @@ def _files_without(project_root: Path, exclude: tuple[str, ...], out_dir: Path) 
     return exclude if relative in ("", ".") else (*exclude, f"{relative}/**")
 
 
+def _coverage(args: argparse.Namespace, project: Project) -> CoverageResult | None:
+    """Coverage for the report: measured (--coverage), read (--coverage-file), the configured file, or None."""
+    try:
+        if args.coverage:
+            settings = workflow_settings(project.config).coverage
+            print(f"odyssey: running {' '.join(settings.command)} under coverage ...", file=sys.stderr)
+            measured = measure_coverage(project, settings)
+            if measured.exit_status:
+                print(f"odyssey: warning: the test command exited {measured.exit_status}; the coverage is partial",
+                      file=sys.stderr)
+            return measured
+        if args.coverage_file:
+            return read_coverage_file(project, Path(args.coverage_file))
+        return default_coverage(project)
+    except CoverageError as exc:
+        raise UsageError(f"coverage: {exc}") from None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
     formats = parse_formats(args.format)
     if args.worst < 1:
         raise UsageError("--worst must be at least 1")
+    if args.coverage and args.coverage_file:
+        raise UsageError("--coverage and --coverage-file exclude each other: measure, or read a file")
     config = load_config(root)
     out_dir = Path(args.out_dir) if args.out_dir else root / DEFAULT_OUT_DIR
     if out_dir.exists() and not out_dir.is_dir():
@@ -109,12 +141,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     previous, previous_label, trend_note = _previous(args, out_dir, root)
 
     project = Project(root, config, files=discover(root, _files_without(root, config.exclude, out_dir)))
+    coverage = _coverage(args, project)
     selection = Selection(select=config.select, ignore=config.ignore)
     result = run_with_progress(project, None, selection, sys.stderr)
-    report = build_report(
-        project, result, selection, previous=previous, previous_label=previous_label, trend_note=trend_note,
-        title=args.title, worst_files=args.worst,
-    )
+    with report_inputs(project, coverage):
+        report = build_report(
+            project, result, selection, previous=previous, previous_label=previous_label, trend_note=trend_note,
+            title=args.title, worst_files=args.worst,
+        )
 
     links = RelativeLinks(root, out_dir, args.base_url)
     renderings = {
@@ -170,4 +204,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--worst", type=int, default=10, metavar="N", help="how many worst files to list (10)")
     parser.add_argument("--title", default=DEFAULT_TITLE, help=f"report title (default: {DEFAULT_TITLE!r})")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    parser.add_argument(
+        "--coverage", action="store_true",
+        help="run the tests under coverage.py ([workflow] coverage.command, default: python -m pytest -q -x) and "
+        "add line and branch coverage per module and component",
+    )
+    parser.add_argument(
+        "--coverage-file", metavar="FILE",
+        help="add the coverage in FILE (coverage.xml, coverage.json or .coverage) instead of running the tests",
+    )
     parser.set_defaults(handler=cmd_report)
