@@ -117,7 +117,11 @@ def test_whole_repository_hooks_run_when_markdown_or_mkdocs_changes(hook: dict[s
     for path in ("README.md", "docs/guide/setup.md", "notes/x.markdown", "mkdocs.yml", "site/mkdocs.yaml",
                  "odyssey.toml", "pyproject.toml"):
         assert pattern.search(path), path
-    for path in ("lenet5/model.py", "docs/img/plot.png", "notmkdocs.yml", "README.md.bak"):
+    # The workflow hook reads every module (components are Python files); the others read no source code.
+    unrelated = ["docs/img/plot.png", "notmkdocs.yml", "README.md.bak"]
+    if hook["id"] != "odyssey-workflow":
+        unrelated.append("lenet5/model.py")
+    for path in unrelated:
         assert not pattern.search(path), path
 
 
@@ -130,8 +134,6 @@ def test_manifest_and_own_config_pass_pre_commit_validation() -> None:
 
 
 def test_readme_documents_every_hook() -> None:
-    if not README.is_file():
-        pytest.xfail("README written by the lead")
     text = README.read_text(encoding="utf-8")
     assert [hook_id for hook_id in manifest_hooks() if hook_id not in text] == []
 

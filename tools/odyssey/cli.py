@@ -250,7 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # A fix killed mid-way left a journal: restore the tree before doing anything else (one lstat otherwise).
         root = Path(args.root).resolve() if getattr(args, "root", None) else find_root(Path.cwd())
-        if not recover_at_startup(root):
+        # `odyssey fix` checks the journal itself (a busy journal is its own error, not a warning on top).
+        if args.command != "fix" and not recover_at_startup(root):
             return EXIT_ERROR
         return int(args.handler(args))
     except (UsageError, ConfigError) as exc:

@@ -85,7 +85,9 @@ class Project:
         self._mkdocs: MkdocsConfig | None | bool = False
         generated = self.generated_pages()
         if generated:
-            self.files = self.files.with_virtual(generated)
+            from odyssey.mkdocs_plugin.generated import published_sources
+
+            self.files = self.files.with_virtual(generated, published_sources(self))
 
     def generated_pages(self) -> frozenset[str]:
         """Repository-relative paths of the pages the odyssey mkdocs plugin adds to the site at build time."""

@@ -93,11 +93,13 @@ def resolve(source: str, written: str, files: FileIndex, machine_prefixes: tuple
         return Target("same-file", written, path=source, fragment=fragment)
     if path.startswith("/"):
         normalized = posixpath.normpath(path.lstrip("/")) if path.strip("/") else ""
+        normalized = files.aliases.get(normalized, normalized)
         return Target("local", written, path="" if normalized == "." else normalized, fragment=fragment,
                       root_absolute=True)
     normalized = _normalize(posixpath.dirname(source), path)
     if normalized == ".." or normalized.startswith("../"):
         return Target("escape", written, fragment=fragment)
+    normalized = files.aliases.get(normalized, normalized)  # a site page that publishes a repository file
     return Target("local", written, path="" if normalized == "." else normalized, fragment=fragment)
 
 

@@ -119,6 +119,11 @@ def generated_repo_paths(project: Project) -> frozenset[str]:
 
 def _published_notes(project: Project, site_dir: str) -> list[str]:
     """Docs-tree paths of the notes directory's files as the plugin publishes them (pages and other files)."""
+    return list(_notes_publication(project, site_dir))
+
+
+def _notes_publication(project: Project, site_dir: str) -> dict[str, str]:
+    """Docs-tree path -> repository path of every notes-directory file the plugin publishes."""
     from odyssey.config import ConfigError
     from odyssey.mkdocs_plugin.notes_pages import NotesLayout, published_files
     from odyssey.notes.model import notes_settings
@@ -126,6 +131,20 @@ def _published_notes(project: Project, site_dir: str) -> list[str]:
     try:
         settings = notes_settings(project.config)
     except ConfigError:
-        return []  # reported by the notes family; the plugin refuses to build
+        return {}  # reported by the notes family; the plugin refuses to build
     pages, assets = published_files(project, NotesLayout(settings.directory, settings.index, site_dir))
-    return [*pages.values(), *assets.values()]
+    return {site: repo for repo, site in (*pages.items(), *assets.items())}
+
+
+def published_sources(project: Project) -> dict[str, str]:
+    """Repository path of a generated page that publishes a repository file -> that file (notes in the site)."""
+    mkdocs = project.mkdocs
+    options = plugin_options(mkdocs.data) if mkdocs is not None and mkdocs.problem is None else None
+    if mkdocs is None or options is None or not options.get("notes_pages", False):
+        return {}
+    docs = mkdocs.docs_dir.strip("/")
+    site_dir = str(options.get("notes_dir", DEFAULTS["notes_dir"])).strip("/")
+    return {
+        posixpath.normpath(posixpath.join(docs, site)) if docs not in ("", ".") else site: repo
+        for site, repo in _notes_publication(project, site_dir).items()
+    }
