@@ -22,6 +22,8 @@ from hypothesis import configuration as hypothesis_configuration
 
 # Hypothesis keeps a cache directory; keep it out of the repository (tests must not write into the tree).
 hypothesis_configuration.set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "ml-odyssey-hypothesis"))
+# odyssey's document cache lives in the user's cache directory; the tests keep theirs apart.
+os.environ["ODYSSEY_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), "ml-odyssey-test-cache")
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist package
 

@@ -102,6 +102,7 @@ def _report_stream(output: str | None) -> TextIO:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from odyssey.cache import cache_for
     from odyssey.engine import run_checks
     from odyssey.policy import Selection
     from odyssey.project import Project
@@ -109,7 +110,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
     config = load_config(root)
-    project = Project(root, config)
+    project = Project(root, config, cache=cache_for(root, config, disabled=args.no_cache))
     targets = resolve_targets(root, args.paths, project.files.markdown, config.exclude) if args.paths else None
     selection = Selection(
         select=_split_codes(args.select) or config.select,
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--root", help="repository root (default: the git work tree of the current directory)")
     check.add_argument("--output", "-o", help="write the report to this file instead of standard output")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--no-cache", action="store_true", help="parse every document, ignoring the document cache")
     check.set_defaults(handler=cmd_check)
 
     rules = commands.add_parser("rules", help="list the rules, or explain one (odyssey rules LNK001)")

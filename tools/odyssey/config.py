@@ -98,6 +98,7 @@ class Config:
     mkdocs_config: str = "mkdocs.yml"
     max_file_size: int = 4 * 1024 * 1024
     jobs: int = 0
+    cache: bool = True
     root_allow: tuple[str, ...] = DEFAULT_ROOT_ALLOW
     default_destination: str = "docs"
     naming_patterns: tuple[tuple[str, str], ...] = (("docs", "kebab"), ("notes", "kebab"), ("agents", "kebab"))
@@ -261,6 +262,7 @@ def load_config(root: Path) -> Config:
         mkdocs_config=data.get("mkdocs-config", defaults.mkdocs_config),
         max_file_size=data.get("max-file-size", defaults.max_file_size),
         jobs=data.get("jobs", defaults.jobs),
+        cache=data.get("cache", defaults.cache),
         root_allow=_tuple(placement.get("root-allow")) or defaults.root_allow,
         default_destination=placement.get("default-destination", defaults.default_destination).strip("/"),
         naming_patterns=tuple((d.strip("/"), p) for d, p in naming["patterns"].items())

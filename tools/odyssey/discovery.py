@@ -16,6 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pathspec
+
 from odyssey.globs import any_match
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,36 @@ class FileIndex:
 
     def is_file(self, path: str) -> bool:
         return path in self.files
+
+    @functools.cached_property
+    def ignore_rules(self) -> tuple[tuple[str, pathspec.GitIgnoreSpec], ...]:
+        """(directory, its .gitignore rules) for every .gitignore of the repository, outermost first."""
+        rules = []
+        for path in sorted((p for p in self.files if posixpath.basename(p) == ".gitignore"), key=len):
+            try:
+                lines = (self.root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError as exc:
+                logger.debug("cannot read %s: %s", path, exc)
+                continue
+            rules.append((posixpath.dirname(path), pathspec.GitIgnoreSpec.from_lines(lines)))
+        return tuple(rules)
+
+    def is_ignored(self, path: str) -> bool:
+        """Does a .gitignore of the repository ignore ``path`` (a declared output: ``benchmarks/out/``, ``site/``)?
+
+        Such paths exist on one machine and not in a clean clone, so checks treat them as existing on every machine.
+        """
+        for base, spec in self.ignore_rules:
+            if base:
+                if not path.startswith(base + "/"):
+                    continue
+                path_in_base = path[len(base) + 1:]
+            else:
+                path_in_base = path
+            # A path written without its trailing slash may still name an ignored directory.
+            if spec.match_file(path_in_base) or spec.match_file(path_in_base.rstrip("/") + "/"):
+                return True
+        return False
 
     @functools.cached_property
     def by_name(self) -> dict[str, tuple[str, ...]]:

@@ -29,6 +29,7 @@ ignore = []
 # mkdocs-config = "mkdocs.yml"
 # max-file-size = 4194304         # bytes; larger Markdown files are reported (INP004) and skipped
 # jobs = 0                        # parser processes for large repositories; 0 = one per CPU
+# cache = true                     # reuse parsed documents of unchanged files (`check --no-cache`)
 
 [{prefix}per-file-ignores]
 # "notes/archive/**" = ["LNK", "ANC"]
@@ -110,6 +111,38 @@ duplicate-threshold = 0.4
 placeholders = []
 # Headings that may have nothing under them (STB003).
 allow-empty-headings = ["Unreleased"]
+
+[{prefix}duplicates]
+# Shingle Jaccard similarity (0-1) from which documents (DUP003) or sections (DUP004) are near duplicates.
+threshold = 0.7
+shingle-size = 5
+# Shorter documents, sections and repeated passages are not compared.
+min-words = 30
+# TF-IDF cosine from which documents are about the same subject (DUP005, consolidation candidates), and how many
+# times closer the group's members must be to each other than to any other document.
+topical-threshold = 0.4
+topical-margin = 1.5
+# Repeated text in this many documents is boilerplate (DUP007); this many unfilled copies of one heading outline
+# are a template scaffold (DUP006). Either is one finding, not a finding per pair.
+boilerplate-min-files = 3
+scaffold-min-files = 3
+# Compare fenced code, frontmatter and license text too.
+include-code = false
+include-frontmatter = false
+include-license = false
+# Documents never compared (changelogs repeat release notes by design).
+exclude = ["CHANGELOG*", "changelog*", "CHANGES*", "HISTORY*", "changelogs/", "changelog/"]
+
+[{prefix}xref]
+# TF-IDF cosine from which two documents should link each other (XRF001), or this many shared uncommon tags.
+threshold = 0.35
+min-shared-tags = 2
+max-suggestions = 3
+# `related:` must be mutual (XRF003), and which frontmatter keys list related documents.
+reciprocal = true
+related-keys = ["related"]
+# Documents that get no XRF001 suggestion.
+exclude = []
 
 [{prefix}stale]
 # Suffixes that make a slash-separated code span a repository path even when its first directory does not exist.

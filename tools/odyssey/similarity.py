@@ -227,12 +227,8 @@ class Section:
     line: int
     end_line: int
     passages: tuple[Passage, ...]  # the heading's own passage first, when there is a heading
-    word_count: int = field(init=False)
-    body_words: int = field(init=False)  # words under the heading
-
-    def __post_init__(self) -> None:
-        self.word_count = sum(len(p.words) for p in self.passages)
-        self.body_words = self.word_count - (len(self.passages[0].words) if self.level and self.passages else 0)
+    word_count: int  # words of every passage
+    body_words: int  # words under the heading
 
     @property
     def body(self) -> tuple[Passage, ...]:
@@ -317,26 +313,33 @@ def document_text(document: Document, options: TextOptions | None = None) -> Doc
     sections: list[Section] = []
     current: list[Passage] = []
     heading: str | None = None
-    level = line_of_heading = 0
+    level = line_of_heading = heading_words = body_words = 0
     skip_section = False
+
+    def close() -> None:
+        start = line_of_heading if level else current[0].line
+        sections.append(Section(path, heading, level, start, current[-1].end_line, tuple(current),
+                                heading_words + body_words, body_words))
+
     for (kind, line, end_line, text), passage_words in zip(raw, split):
         if kind == "heading":
             if current:
-                start = line_of_heading if level else current[0].line
-                sections.append(Section(path, heading, level, start, current[-1].end_line, tuple(current)))
+                close()
             skip_section = not options.include_license and " ".join(passage_words) in LICENSE_HEADINGS
+            body_words = 0
             if skip_section:
-                current, heading, level = [], None, 0
+                current, heading, level, heading_words = [], None, 0, 0
             else:
                 heading, level, line_of_heading = text.strip(), levels.get(line, 1), line
                 current = [Passage("heading", line, end_line, passage_words)]
+                heading_words = len(passage_words)
         elif passage_words and not (skip_section and kind != "frontmatter") and not (
             check_license and kind != "code" and _LICENSE.search(text)
         ):
             current.append(Passage(kind, line, end_line, passage_words))
+            body_words += len(passage_words)
     if current:
-        start = line_of_heading if level else current[0].line
-        sections.append(Section(path, heading, level, start, current[-1].end_line, tuple(current)))
+        close()
     return DocumentText(path, sections, document.text.count("\n") + 1)
 
 

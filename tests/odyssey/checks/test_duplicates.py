@@ -13,6 +13,7 @@ from odyssey.checks import duplicates
 from odyssey.checks.duplicates import CanonicalChooser, git_first_added
 from odyssey.engine import run_checks
 from odyssey.findings import Finding
+from odyssey.globs import any_match
 from odyssey.policy import Selection
 from odyssey.project import Project
 from tests.conftest import require_executable
@@ -283,3 +284,12 @@ def test_findings_are_the_same_on_every_run(tmp_path: Path) -> None:
     first = [(f.path, f.line, f.code, f.message) for f in findings(make_repo(tmp_path, files))]
     second = [(f.path, f.line, f.code, f.message) for f in findings(Project(tmp_path))]
     assert first == second and first
+
+
+def test_the_compiled_exclude_matcher_agrees_with_any_match() -> None:
+    patterns = ("CHANGELOG*", "changelog*", "changelogs/", "docs/generated/**", "/top.md")
+    matcher = duplicates.glob_matcher(patterns)
+    paths = ["CHANGELOG.md", "pkg/CHANGELOG_V1.md", "changelogs/v1/notes.md", "docs/generated/a/b.md", "top.md",
+             "docs/top.md", "docs/guide.md", "changelog.md", "notes/mychangelog.md", "docs/generated.md"]
+    assert [matcher(path) for path in paths] == [any_match(path, patterns) for path in paths]
+    assert duplicates.glob_matcher(())("anything.md") is False

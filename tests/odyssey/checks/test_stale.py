@@ -109,6 +109,20 @@ def test_files_outside_the_index_still_exist(tmp_path: Path) -> None:
     assert [f.message.split("'")[1] for f in findings(project)] == ["tests/fixtures/gone.md"]
 
 
+def test_gitignored_outputs_exist_on_every_machine(tmp_path: Path) -> None:
+    # A doc naming an ignored output directory must not pass here (where it was created) and fail in a clean clone.
+    project = make_repo(tmp_path, {
+        **PACKAGE,
+        ".gitignore": "/site/\nbenchmarks/out/\n*.npz\n",
+        "lenet5/.gitignore": "cache/\n",
+        "README.md": ("# P\n\nWeights go to `benchmarks/out/`, then `benchmarks/out/run1/lenet5.npz`; the site to "
+                      "`site/index.html`; `lenet5/cache/x.py` is scratch. But `benchmarks/results/gone.json` and "
+                      "`docs/site/page.md` are not ignored.\n"),
+    })
+    assert [f.message.split("'")[1] for f in findings(project)] == ["benchmarks/results/gone.json",
+                                                                    "docs/site/page.md"]
+
+
 def test_ignore_paths_option(tmp_path: Path) -> None:
     project = make_repo(tmp_path, {
         **PACKAGE,

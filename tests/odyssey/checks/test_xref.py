@@ -87,6 +87,8 @@ def test_reciprocity_and_what_satisfies_it(tmp_path: Path) -> None:
         "docs/b.md": "---\nrelated: [a.md]\n---\n\n# B\n",  # lists it back
         "docs/c.md": "# C\n\nBuilt on [A](a.md).\n",  # links back in its text
         "docs/d.md": "# D\n\nNothing back.\n",
+        "docs/e.md": "---\nrelated: [old.md]\n---\n\n# E\n",
+        "docs/old.md": "---\nstatus: superseded\nsuperseded_by: e.md\n---\n\n# Old\n",  # names its successor
     }
     found = findings(make_repo(tmp_path / "on", files), "XRF003")
     assert located(found) == ["docs/a.md:2:23: XRF003"]

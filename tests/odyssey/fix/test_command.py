@@ -195,3 +195,23 @@ def test_nothing_to_fix_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[st
     for extra in ([], ["--apply"]):
         status, out, _err = run(capsys, "fix", "--root", str(root), *extra)
         assert status == 0 and out == "Nothing to fix.\n"
+
+
+def test_dedupe_uses_the_duplicates_check_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No stand-in findings: DUP001 of the real duplicates family names the copy and the canonical to keep."""
+    guide = ("# Training\n\nTrain the network for ten epochs with a batch size of 32 and a learning rate of 0.001, "
+             "then evaluate it on the held-out test split and write the weights next to the metadata file.\n")
+    root = write_tree(tmp_path / "repo", {
+        "README.md": "# Lab\n\n- [Training](docs/training.md)\n- [Old training](notes/training-copy.md#training)\n",
+        "docs/training.md": guide,
+        "notes/training-copy.md": guide,
+    })
+    git_commit_all(root)
+    status, out, err = run(capsys, "fix", "--root", str(root), "--apply", "--dedupe")
+    assert status == 0, err
+    assert not (root / "notes/training-copy.md").exists()
+    assert (root / "docs/training.md").read_text(encoding="utf-8") == guide
+    assert (root / "README.md").read_text(encoding="utf-8") == (
+        "# Lab\n\n- [Training](docs/training.md)\n- [Old training](docs/training.md#training)\n")
+    status, out, err = run(capsys, "check", "--root", str(root), "--select", "DUP,LNK,ANC")
+    assert status == 0, out

@@ -216,3 +216,9 @@ def test_progress_bar_only_on_a_terminal(repo: Path) -> None:
     without_bar = run_with_progress(Project(repo), None, selection, piped)
     assert piped.getvalue() == ""
     assert with_bar.findings == without_bar.findings == expected_findings(repo)
+
+
+def test_the_light_parser_module_names_the_same_default_title_as_the_report() -> None:
+    from odyssey.report import collect, command
+
+    assert command.DEFAULT_TITLE == collect.DEFAULT_TITLE

@@ -39,36 +39,28 @@ import datetime
 import logging
 import math
 import posixpath
+import re
 import subprocess
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from odyssey.checks.base import ProjectCheck
 from odyssey.config import Config
 from odyssey.findings import Finding, Fix, Severity
-from odyssey.globs import any_match
+from odyssey.globs import any_match, compile_glob
 from odyssey.kinds import PlacementRules
 from odyssey.linkgraph import link_graph
 from odyssey.project import Project
 from odyssey.rules import Rule
-from odyssey.similarity import (
-    BACKGROUND_SPREADS,
-    SEED_MIN_WORDS,
-    DocumentText,
-    Passage,
-    Section,
-    SimilarityIndex,
-    SimilarPair,
-    Span,
-    average_linkage_groups,
-    union_find_groups,
-    words,
-)
+
+if TYPE_CHECKING:
+    from odyssey.similarity import DocumentText, Passage, Section, SimilarityIndex, SimilarPair, Span
+
+# numpy, scipy and the similarity index are imported where they are used: every `odyssey check` imports this module
+# for its rules, and a pre-commit run of the file-local families should not pay for them.
 
 logger = logging.getLogger(__name__)
 
@@ -354,6 +346,14 @@ def is_template(path: str) -> bool:
     return any(part in TEMPLATE_DIRS for part in parts[:-1]) or "template" in parts[-1]
 
 
+def glob_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """``any_match(path, patterns)`` as one compiled regex: it is asked for every document and every pair."""
+    if not patterns:
+        return lambda path: False
+    combined = re.compile("|".join(f"(?:{compile_glob(pattern).pattern})" for pattern in patterns))
+    return lambda path: combined.match(path) is not None
+
+
 def is_directory_page(path: str) -> bool:
     return posixpath.basename(path).lower() in DIRECTORY_PAGES
 
@@ -490,8 +490,10 @@ class DuplicatesCheck(ProjectCheck):
         self.remaining_section_pairs: list[SimilarPair] = []
         self.template_passages: dict[tuple[str, ...], str] | None = None
         self._compared: dict[str, bool] = {}
+        self.excluded = glob_matcher(self.settings.exclude)
 
     def check_project(self) -> Iterator[Finding]:
+        from odyssey.similarity import BACKGROUND_SPREADS, SimilarityIndex
         self.index = SimilarityIndex.from_project(self.project)
         self.index.warm_topical([(self.settings.topical_threshold, BACKGROUND_SPREADS)])
         yield from self.scaffolds()
@@ -509,7 +511,7 @@ class DuplicatesCheck(ProjectCheck):
         """Takes part in every comparison: not excluded, not a template (memoized: asked for every pair)."""
         found = self._compared.get(path)
         if found is None:
-            found = self._compared[path] = not is_template(path) and not any_match(path, self.settings.exclude)
+            found = self._compared[path] = not is_template(path) and not self.excluded(path)
         return found
 
     def texts(self) -> list[DocumentText]:
@@ -526,6 +528,7 @@ class DuplicatesCheck(ProjectCheck):
     def skeleton(self, text: DocumentText) -> tuple[tuple[tuple[int, str], ...], int, int] | None:
         """(headings, placeholder sections, sections) of a scaffold: >= 2 headed sections below the title, at least
         half of them (and two) empty or placeholders. None for a document that is not one."""
+        from odyssey.similarity import words
         headed = self.headed_sections(text)
         placeholders = sum(1 for s in headed if s.placeholder)
         if len(headed) < 2 or placeholders < 2 or 2 * placeholders < len(headed):
@@ -537,7 +540,7 @@ class DuplicatesCheck(ProjectCheck):
         groups: dict[tuple[tuple[int, str], ...], list[tuple[str, int, int]]] = defaultdict(list)
         templates: dict[tuple[tuple[int, str], ...], str] = {}
         for text in self.index.texts:
-            if any_match(text.path, self.settings.exclude):
+            if self.excluded(text.path):
                 continue
             shape = self.skeleton(text)
             if shape is None:
@@ -590,7 +593,7 @@ class DuplicatesCheck(ProjectCheck):
                 others = [p for p in ordered if p != copy]
                 message = (f"same text as {named(others)} ({how}); keep {kept} ({reason}), delete this copy and "
                            "point its links there")
-                fix = Fix("delete", f"delete {copy}; {kept} has the same text", safe=False)
+                fix = Fix("delete", f"delete {copy}; {kept} has the same text", safe=False, destination=kept)
                 yield self.finding(DUP001, copy, 1, 1, message, fix=fix)
 
     # -- DUP007 (word for word) and DUP002 ---------------------------------------------------------------------
@@ -598,6 +601,9 @@ class DuplicatesCheck(ProjectCheck):
         """Passages (paragraphs, tight lists, tables, HTML; code when included) found in several documents: those in
         ``boilerplate-min-files`` or more are boilerplate, grouped by the documents holding them; the others are
         matches between two documents."""
+        import numpy as np
+
+        from odyssey.similarity import SEED_MIN_WORDS
         texts = [t for t in self.texts() if t.path not in self.run.scaffolds]
         passages = [t.passages for t in texts]
         seeds: list[tuple[int, int, int]] = []  # (hash, text, passage)
@@ -678,6 +684,9 @@ class DuplicatesCheck(ProjectCheck):
     @staticmethod
     def runs(text: DocumentText, indexes: list[int]) -> list[list[int]]:
         """Sorted passage indexes of ``text`` -> runs with no other passage of seed size between members."""
+        import numpy as np
+
+        from odyssey.similarity import SEED_MIN_WORDS
         is_seed = [p.kind != "heading" and len(p.words) >= SEED_MIN_WORDS for p in text.passages]
         seeds_before = np.concatenate([[0], np.cumsum(is_seed)])
         runs: list[list[int]] = []
@@ -717,6 +726,7 @@ class DuplicatesCheck(ProjectCheck):
     @staticmethod
     def whole_section(passages: list[Passage], sections: dict[int, Section]) -> Section | None:
         """The section whose whole body the run is, if it is one."""
+        from odyssey.similarity import SEED_MIN_WORDS
         section = sections[id(passages[0])]
         if section.level and all(sections[id(p)] is section for p in passages) and len(passages) == len(
             [p for p in section.body if len(p.words) >= SEED_MIN_WORDS]
@@ -774,6 +784,7 @@ class DuplicatesCheck(ProjectCheck):
     @staticmethod
     def clusters(pairs: list[SimilarPair]) -> list[tuple[list[Span], dict[tuple[Span, Span], float]]]:
         """Connected groups of near-duplicate spans, each with the similarities of its pairs (both orders)."""
+        from odyssey.similarity import union_find_groups
         spans = sorted({pair.first for pair in pairs} | {pair.second for pair in pairs},
                        key=lambda s: (s.path, s.line))
         number = {span: n for n, span in enumerate(spans)}
@@ -840,6 +851,7 @@ class DuplicatesCheck(ProjectCheck):
     def near_duplicate_documents(self) -> Iterator[Finding]:
         """Near-duplicate documents, compared without their boilerplate sections (shared boilerplate alone does
         not make two agent files copies of each other)."""
+        from odyssey.similarity import SimilarPair
         assert self.index is not None
         index = self.index
         scaffolds = self.run.scaffolds
@@ -883,6 +895,7 @@ class DuplicatesCheck(ProjectCheck):
         return not is_history(self.project.document(path).meta)
 
     def topical_overlap(self) -> Iterator[Finding]:
+        from odyssey.similarity import average_linkage_groups
         assert self.index is not None
         index = self.index
         eligible = {text.path for text in index.texts if self.topical_candidate(text.path)}.__contains__

@@ -217,7 +217,7 @@ STL005 = Rule(
     code="STL005",
     name="count-claim-drift",
     family="stale",
-    summary="Prose states a count (\"23 agents\") that differs from the repository",
+    summary="Prose states a count (`23 agents`) that differs from the repository",
     severity=Severity.WARNING,
     doc="""
     ## What it does
@@ -393,7 +393,7 @@ class ReferenceReader:
         self._python = python_index(project)
 
     def exists(self, path: str) -> bool:
-        if self.files.exists(path):
+        if self.files.exists(path) or self.files.is_ignored(path):
             return True
         try:  # excluded or ignored files are still there for the reader
             return os.path.lexists(self.project.root / path)

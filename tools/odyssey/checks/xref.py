@@ -29,13 +29,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import scipy.sparse as sparse
-
 from odyssey.checks.base import ProjectCheck
 from odyssey.checks.duplicates import (
     MAX_TOPICAL_SHINGLE_SIMILARITY,
     DuplicateSettings,
+    glob_matcher,
     is_directory_page,
     is_history,
     is_template,
@@ -43,13 +41,10 @@ from odyssey.checks.duplicates import (
 from odyssey.config import Config, ConfigError
 from odyssey.document import Document
 from odyssey.findings import Finding, Severity
-from odyssey.globs import any_match
 from odyssey.linkgraph import LinkGraph, link_graph
 from odyssey.project import Project
 from odyssey.resolve import likely_fix, resolve
 from odyssey.rules import Rule
-from odyssey.similarity import SimilarityIndex
-
 logger = logging.getLogger(__name__)
 
 SECTION = "xref"
@@ -322,10 +317,17 @@ class XrefCheck(ProjectCheck):
                     continue
                 if path in relations.get(other, set()) or path in set(graph.successors(other)):
                     continue
+                if path in self.superseded_by(documents[other]):
+                    continue  # an old note that names its successor in `superseded_by:` relates back already
                 keys = self.settings.related_keys
                 message = (f"{other} does not relate back: it neither lists this document in '{keys[0]}:' nor "
                            f"links to it; add '{self.relative(other, path)}' to its '{keys[0]}:' (or link to it)")
                 yield self.finding(XRF003, path, entry.line, entry.column, message)
+
+    def superseded_by(self, document: Document) -> set[str]:
+        if not document.meta.get("superseded_by"):
+            return set()
+        return {e.target for e in related_entries(self.project, document, ("superseded_by",)) if e.target}
 
     @staticmethod
     def relative(source: str, target: str) -> str:
@@ -333,11 +335,13 @@ class XrefCheck(ProjectCheck):
 
     # -- XRF001 ----------------------------------------------------------------------------------------------
     def candidate(self, documents: dict[str, Document]) -> Callable[[str], bool]:
+        excluded = glob_matcher((*self.settings.exclude, *self.duplicates.exclude))
+
         def eligible(path: str) -> bool:
             document = documents.get(path)
             if document is None or is_template(path) or is_directory_page(path):
                 return False
-            if any_match(path, self.settings.exclude) or any_match(path, self.duplicates.exclude):
+            if excluded(path):
                 return False
             if self.project.is_agent_file(path):
                 return False
@@ -348,6 +352,8 @@ class XrefCheck(ProjectCheck):
     def tag_pairs(self, documents: dict[str, Document], eligible: Callable[[str], bool]) -> dict[
             tuple[str, str], tuple[float, tuple[str, ...]]]:
         """(a, b) -> (Jaccard of their specific tags, shared tags) for pairs sharing ``min-shared-tags`` of them."""
+        import numpy as np
+        import scipy.sparse as sparse
         tags = {path: tags_of(document.meta) for path, document in documents.items()}
         tagged = [path for path, found in tags.items() if found]
         frequency: dict[str, int] = defaultdict(int)
@@ -386,6 +392,7 @@ class XrefCheck(ProjectCheck):
 
     def unlinked(self, documents: dict[str, Document], relations: dict[str, set[str | None]],
                  graph: LinkGraph) -> Iterator[Finding]:
+        from odyssey.similarity import SimilarityIndex
         index = SimilarityIndex.from_project(self.project)
         is_candidate = self.candidate(documents)
         eligible = {path for path in documents if is_candidate(path)}.__contains__

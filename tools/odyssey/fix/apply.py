@@ -312,5 +312,3 @@ def _same_entry(source: Path, target: Path) -> bool:
         return os.path.samefile(source, target)
     except OSError:
         return False
-
-

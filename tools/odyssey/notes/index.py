@@ -173,5 +173,3 @@ def first_difference(current: str, wanted: str) -> int:
         if have != want:
             return number
     return min(len(current_lines), len(wanted_lines)) + (0 if len(current_lines) == len(wanted_lines) else 1)
-
-

@@ -54,6 +54,9 @@ def build_report(
     ``previous`` is a validated earlier JSON report (see ``trend.load_previous``); without one the trend section
     shows ``trend_note``.
     """
+    # The phase table and coverage sections register themselves when imported (they need the workflow family).
+    from odyssey.report import coverage as _coverage, phases as _phases  # noqa: F401
+
     ran = list(dict.fromkeys(check.family for check in enabled_checks(project, selection)))
     totals = compute_totals(result.findings, ran)
     findings = tuple(result.findings)

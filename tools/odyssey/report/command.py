@@ -26,24 +26,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from odyssey.cli import EXIT_CLEAN, UsageError, find_root
-from odyssey.config import load_config
-from odyssey.discovery import discover
-from odyssey.policy import Selection
-from odyssey.project import Project
-from odyssey.report import phases as _phases  # noqa: F401  (registers the phase table section)
-from odyssey.report import coverage as _coverage_section  # noqa: F401  (registers the coverage section)
-from odyssey.report.collect import DEFAULT_TITLE, build_report
-from odyssey.report.coverage import default_coverage
-from odyssey.report.links import RelativeLinks
-from odyssey.report.progress import run_with_progress
-from odyssey.report.render_html import render_html
-from odyssey.report.render_json import render_json
-from odyssey.report.render_md import render_markdown
-from odyssey.report.trend import PreviousReportError, load_previous
-from odyssey.workflow.coverage_data import CoverageError, CoverageResult, measure_coverage, read_coverage_file
-from odyssey.workflow.inputs import report_inputs
-from odyssey.workflow.settings import workflow_settings
+
+if TYPE_CHECKING:
+    from odyssey.project import Project
+    from odyssey.workflow.coverage_data import CoverageResult
+
+# `odyssey --help` and every other command build this parser: the report machinery (numpy, scipy through the
+# similarity checks) is imported only when a report is made.
+DEFAULT_TITLE = "Validation report"  # the same as odyssey.report.collect.DEFAULT_TITLE (a test keeps them equal)
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +77,8 @@ def _previous(
     args: argparse.Namespace, out_dir: Path, root: Path
 ) -> tuple[dict[str, Any] | None, str, str | None]:
     """The previous report (or None), how to name it, and why there is none."""
+    from odyssey.report.trend import PreviousReportError, load_previous
+
     if args.previous:
         path = Path(args.previous)
         try:
@@ -111,6 +106,10 @@ def _files_without(project_root: Path, exclude: tuple[str, ...], out_dir: Path) 
 
 def _coverage(args: argparse.Namespace, project: Project) -> CoverageResult | None:
     """Coverage for the report: measured (--coverage), read (--coverage-file), the configured file, or None."""
+    from odyssey.report.coverage import default_coverage
+    from odyssey.workflow.coverage_data import CoverageError, measure_coverage, read_coverage_file
+    from odyssey.workflow.settings import workflow_settings
+
     try:
         if args.coverage:
             settings = workflow_settings(project.config).coverage
@@ -128,6 +127,18 @@ def _coverage(args: argparse.Namespace, project: Project) -> CoverageResult | No
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from odyssey.config import load_config
+    from odyssey.discovery import discover
+    from odyssey.policy import Selection
+    from odyssey.project import Project
+    from odyssey.report.collect import build_report
+    from odyssey.report.links import RelativeLinks
+    from odyssey.report.progress import run_with_progress
+    from odyssey.report.render_html import render_html
+    from odyssey.report.render_json import render_json
+    from odyssey.report.render_md import render_markdown
+    from odyssey.workflow.inputs import report_inputs
+
     root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
     formats = parse_formats(args.format)
     if args.worst < 1:

@@ -80,4 +80,3 @@ class PlanIndex:
         """Entries that name no component (a typo, or a component that was renamed or deleted)."""
         return [entry for entry in self.entries
                 if not any(entry_matches(entry.written, component) for component in components)]
-
