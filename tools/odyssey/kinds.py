@@ -112,6 +112,15 @@ def kebab_case(stem: str) -> str:
     return "-".join(word.lower() for word in words(stem))
 
 
+def title_slug(title: str) -> str:
+    """A title as a kebab-case stem. The words of a title are already apart, so one word keeps its case run
+    together ("LeNet-5 results" -> lenet-5-results, not le-net-5-...); a title of one word is a name (kebab_case)."""
+    if not _WHITESPACE.search(title.strip()):
+        return kebab_case(title)
+    ascii_text = unicodedata.normalize("NFKD", title.translate(_TRANSLITERATION)).encode("ascii", "ignore").decode()
+    return "-".join(part.lower() for part in _NOT_ALNUM.split(ascii_text) if part)
+
+
 def snake_case(stem: str) -> str:
     return "_".join(word.lower() for word in words(stem))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from odyssey.document import parse_document
-from odyssey.kinds import NamingRules, PlacementRules, kebab_case, planner_for
+from odyssey.kinds import NamingRules, PlacementRules, planner_for, title_slug
 from odyssey.notes.edit import create_exclusively, render_frontmatter
 from odyssey.notes.model import NotesSettings, prose
 
@@ -68,7 +68,7 @@ def body_prose(body: str) -> str:
 
 def file_stem(title: str) -> str:
     """The title as a name stem: kebab-case, at most MAX_NAME_LENGTH characters, cut between words."""
-    stem = kebab_case(title.replace("/", " "))
+    stem = title_slug(title.replace("/", " "))
     if len(stem) <= MAX_NAME_LENGTH:
         return stem
     # One character more than allowed: if it is a hyphen, the cut falls exactly between two words.
