@@ -311,3 +311,22 @@ def test_link_after_a_tab_in_a_lazy_line_has_its_column() -> None:
     document = parse_document("README.md", b"1. first\n\t2. [second](s.md)\n")
     (link,) = document.links
     assert (link.line, link.column) == (2, 5)
+
+
+def test_links_in_admonitions_are_seen_past_blank_lines() -> None:
+    # mkdocs-material admonitions: without the admonition plugin, the body after its first blank line is an indented
+    # code block, and these links would never be checked.
+    source = (
+        "# Guide\n\n"
+        "!!! note \"Read first\"\n"
+        "    The first paragraph.\n\n"
+        "    See [the model](missing.md) and ![plot](img/x.png).\n\n"
+        "    ```python\n    print('[not a link](nowhere.md)')\n    ```\n\n"
+        "???+ tip\n"
+        "    [collapsible](y.md#part)\n\n"
+        "    Code as such: `[span](span.md)`\n"
+    )
+    document = parse_document("docs/guide.md", source.encode())
+    assert [(link.target, link.line, link.column) for link in document.links] == [
+        ("missing.md", 6, 9), ("img/x.png", 6, 37), ("y.md#part", 13, 5)]
+    assert [heading.text for heading in document.headings] == ["Guide"]

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 # The modules whose code decides what a parsed Document contains.
 PARSER_MODULES = ("document.py", "markdown.py", "frontmatter.py", "htmlattrs.py", "slugs.py")
-PARSER_LIBRARIES = ("markdown-it-py", "PyYAML")
+PARSER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "PyYAML")
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,6 +7,10 @@
   hold a link, an image, raw HTML or a code span, so it becomes one text token without running the inline rules.
   Other prose goes through a lighter inline parser without emphasis (its delimiters stay in the text, which no check
   needs parsed). Headings always get the full inline parser: emphasis changes their text, hence their anchors.
+
+Admonitions (``!!! note``, ``??? tip``, ``???+ warning``: Python-Markdown's and pymdownx.details' syntax, which mkdocs
+sites use everywhere) are parsed by mdit-py-plugins' admonition plugin. Without it their indented body becomes an
+indented code block after its first blank line, and the links in it are never seen.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
 
 POSITIONED_OPENERS = {"link_open", "image", "html_inline"}
 INLINE_TRIGGERS = ("[", "<", "`")
@@ -78,7 +83,7 @@ def _selective_inline_rule(light: ParserInline) -> Callable[[StateCore], None]:
 def create_parser(inline: bool = True) -> MarkdownIt:
     """CommonMark + tables, reference definitions as tokens; ``inline=False`` gives a block-only parser."""
     options: dict[str, Any] = {"inline_definitions": True}
-    md = MarkdownIt("commonmark", options).enable("table")
+    md = MarkdownIt("commonmark", options).enable("table").use(admon_plugin)
     # markdown-it refuses to make links of file:, javascript: and data: URLs (a rendering safety measure). We never
     # render; we want every link the author wrote, file:///home/... above all.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
