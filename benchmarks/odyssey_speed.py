@@ -97,6 +97,9 @@ class Tool:
     # What a run that did its work prints (stdout or stderr); a ``files`` group must equal the number of documents.
     # A crash can exit with an "ok" status (Python exits 1 on a traceback), so the status alone proves nothing.
     expect: str = ""
+    # odyssey's count also includes the non-Markdown files its findings are about (mkdocs.yml, test modules): for it
+    # the ``files`` group must be at least the number of documents.
+    counts_other_files: bool = False
 
 
 @dataclass
@@ -130,7 +133,7 @@ def odyssey_tool() -> Tool:
     script = Path(sys.executable).parent / "odyssey"
     argv = (str(script),) if script.is_file() else (sys.executable, "-m", "odyssey")
     return Tool("odyssey check", (*argv, "check"), (*argv, "check"), ok_codes=(0, 1),
-                expect=r"(?:findings? in|All checks passed \() ?(?P<files>\d+) files?")
+                expect=r"(?:findings? in|All checks passed \() ?(?P<files>\d+) files?", counts_other_files=True)
 
 
 # The families of the issue the speed targets come from (issue 2: placement, naming, links, anchors, fences,
@@ -144,10 +147,11 @@ def odyssey_variants(odyssey: Tool) -> list[Tool]:
     document cache the untimed run filled), and the linter families alone, with and without the cache."""
     linters = ("--select", LINTER_FAMILIES)
     return [
-        Tool(f"{odyssey.name} --no-cache", (*odyssey.full, "--no-cache"), (), odyssey.ok_codes, odyssey.expect),
-        Tool(f"{odyssey.name} --select <linters>", (*odyssey.full, *linters), (), odyssey.ok_codes, odyssey.expect),
-        Tool(f"{odyssey.name} --select <linters> --no-cache", (*odyssey.full, *linters, "--no-cache"), (),
-             odyssey.ok_codes, odyssey.expect),
+        dataclasses.replace(odyssey, name=f"{odyssey.name} --no-cache", full=(*odyssey.full, "--no-cache"), files=()),
+        dataclasses.replace(odyssey, name=f"{odyssey.name} --select <linters>", full=(*odyssey.full, *linters),
+                            files=()),
+        dataclasses.replace(odyssey, name=f"{odyssey.name} --select <linters> --no-cache",
+                            full=(*odyssey.full, *linters, "--no-cache"), files=()),
     ]
 
 
@@ -271,8 +275,10 @@ def run_failure(tool: Tool, status: int, stdout: str, stderr: str, docs: int) ->
         match = re.search(tool.expect, stdout + stderr)
         if match is None:
             return f"exit status {status} without its summary line: {last_error}"
-        if "files" in match.groupdict() and int(match.group("files")) != docs:
-            return f"checked {match.group('files')} files, expected {docs}"
+        if "files" in match.groupdict():
+            checked = int(match.group("files"))
+            if checked < docs or (checked != docs and not tool.counts_other_files):
+                return f"checked {checked} files, expected {docs}"
     return ""
 
 
