@@ -142,6 +142,13 @@ def test_github_duplicate_headings_get_hyphen_suffixes() -> None:
     assert document.anchors("github") == {"example", "example-1", "example-2", "setup-setup"}
 
 
+def test_github_suffixes_skip_slugs_a_heading_already_took() -> None:
+    # github-slugger: the third "Foo" cannot be foo-1, which the literal "Foo 1" heading took.
+    texts = [("Foo", None), ("Foo-1", None), ("Foo", None), ("Foo", None)]
+    assert heading_anchors(texts, "github") == ["foo", "foo-1", "foo-2", "foo-3"]
+    assert heading_anchors([("Foo", None), ("Foo", None), ("Foo-1", None)], "github") == ["foo", "foo-1", "foo-1-1"]
+
+
 def test_document_github_anchors_use_rendered_text() -> None:
     source = "## The `train()` function\n\n## **Bold** and [linked](x.md) words\n"
     assert parse_document("README.md", source.encode()).anchors("github") == {

@@ -48,14 +48,14 @@ def heading_anchors(texts: Iterable[tuple[str, str | None]], style: str) -> list
             anchors.append(unique_mkdocs(explicit if explicit else slugify_mkdocs(text), seen))
         return anchors
     if style == "github":
-        counts: dict[str, int] = {}
+        # github-slugger: bump the base's counter until the slug is new, since a heading may itself read "foo-1".
+        occurrences: dict[str, int] = {}
         for text, _explicit in texts:
-            base = slugify_github(text)
-            if base in counts:
-                counts[base] += 1
-                anchors.append(f"{base}-{counts[base]}")
-            else:
-                counts[base] = 0
-                anchors.append(base)
+            base = slug = slugify_github(text)
+            while slug in occurrences:
+                occurrences[base] += 1
+                slug = f"{base}-{occurrences[base]}"
+            occurrences[slug] = 0
+            anchors.append(slug)
         return anchors
     raise ValueError(f"unknown slug style {style!r}; expected one of {SLUG_STYLES}")
