@@ -223,13 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Commands that live in their own modules register themselves: register(subparsers) adds a parser whose
     # `handler(args) -> int` default runs the command.
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if not exc.name or not module_name.startswith(exc.name):
-                raise
-            continue  # command not built yet
-        module.register(commands)
+        importlib.import_module(module_name).register(commands)
     return parser
 
 
