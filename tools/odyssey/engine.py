@@ -44,7 +44,9 @@ def run_checks(project: Project, targets: Sequence[str] | None, selection: Selec
     findings: list[Finding] = []
     errors: list[str] = []
     document_checks = [c for c in checks if isinstance(c, DocumentCheck)]
-    for document in project.documents(paths):
+    # Only document checks need every document up front; project checks load what they read (the tests family
+    # reads no Markdown at all).
+    for document in project.documents(paths) if document_checks else ():
         for check in document_checks:
             try:
                 findings.extend(check.check_document(document))
