@@ -112,8 +112,8 @@ class DocsIndex:
                                                     section_range(document, span.line))))
         files = self.project.files
         for link in document.links:
-            if link.kind in ("definition", "image"):
-                continue
+            if link.kind in ("definition", "image") or ".py" not in link.target.lower():
+                continue  # only links to Python files are mentions; resolving every link costs seconds at 20k docs
             target = resolve(document.path, link.target, files, self.project.config.machine_path_prefixes)
             if target.status == "local" and target.path and target.path.endswith(".py"):
                 mention = DocMention(document.path, link.line, link.column, "link",

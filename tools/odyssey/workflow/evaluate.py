@@ -110,7 +110,7 @@ class Evaluator:
         kinds = set(settings.required_kinds())
         self.plans = PlanIndex(project, settings)
         self.tests = TestIndex(project, self.index) if "tests" in kinds else None
-        self.docs = DocsIndex(project) if kinds & {"docs", "cleanup"} else None
+        self.docs = DocsIndex(project) if self.components and kinds & {"docs", "cleanup"} else None
         self.packages = PackageList(project) if "package" in kinds else None
         self.docs_findings = DocsFindings(project)
         self.first_commits: dict[str, FirstCommit] | None = None
