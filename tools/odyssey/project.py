@@ -31,13 +31,15 @@ CHUNK_SIZE = 64
 
 def read_repository_file(root: Path, path: str) -> tuple[bytes | None, str | None]:
     """Bytes of a repository file, or a reason it cannot be read. Symlinks are followed only inside the root."""
-    full = root / path
+    full = os.path.join(root, path)  # a string, not a Path: this runs for every document of every run
     try:
-        if full.is_symlink():
+        info = os.lstat(full)
+        if stat.S_ISLNK(info.st_mode):
             resolved = Path(os.path.realpath(full))
             if not resolved.is_relative_to(root.resolve()):
                 return None, "symlink points outside the repository; not followed"
-        if not stat.S_ISREG(os.stat(full).st_mode):  # a FIFO or device would block or never end
+            info = os.stat(full)  # a symlink loop raises ELOOP here
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
             return None, "not a regular file; not read"
         with open(full, "rb") as handle:
             return handle.read(), None
@@ -51,7 +53,7 @@ def read_repository_file(root: Path, path: str) -> tuple[bytes | None, str | Non
 def load_document(root: Path, path: str, max_size: int, cache: DocumentCache | None = None) -> Document:
     """Read and parse one document, or take it from ``cache`` when the same bytes were parsed before."""
     try:
-        size = (root / path).stat().st_size
+        size = os.stat(os.path.join(root, path)).st_size
     except OSError:
         size = 0
     if size > max_size:
@@ -167,8 +169,8 @@ class Project:
         assert self.cache is not None
         max_size = self.config.max_file_size
         try:
-            if (self.root / path).stat().st_size > max_size:
-                return False
+            if os.stat(os.path.join(self.root, path)).st_size > max_size:
+                return False  # never read: load_document refuses it unread
         except OSError:
             return False
         raw, _reason = read_repository_file(self.root, path)
