@@ -21,6 +21,7 @@ from odyssey.document import Document
 from odyssey.findings import Finding
 from odyssey.rules import Rule
 from tests.odyssey.test_reporters import assert_valid_sarif
+from tests.odyssey.helpers import write_tree
 
 REPO = {
     "README.md": "# Manual\n\nRead the [guide](docs/guide.md) and the [setup](docs/setup.md).\n",
@@ -31,14 +32,6 @@ REPO = {
 # README.md:3:41 links to docs/setup.md (missing); docs/api/index.md:3:5 links to docs/api/layers.md (missing).
 README_FINDING = "README.md:3:41: LNK001 link target 'docs/setup.md' does not exist"
 API_FINDING = "docs/api/index.md:3:5: LNK001 link target 'layers.md' does not exist"
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for path, content in files.items():
-        full = root / path
-        full.parent.mkdir(parents=True, exist_ok=True)
-        full.write_text(content, encoding="utf-8")
-    return root
 
 
 @pytest.fixture

@@ -8,16 +8,9 @@ from odyssey.discovery import FileIndex
 from odyssey.document import parse_document
 from odyssey.linkgraph import Edge, build_link_graph, link_graph
 from odyssey.project import Project
+from tests.odyssey.helpers import make_repo
 
 PREFIXES = ("/home/", "/Users/", "~/", "file:")
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Project:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return Project(root)
 
 
 REPOSITORY = {

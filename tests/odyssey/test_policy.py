@@ -9,14 +9,7 @@ import pytest
 from odyssey.engine import run_checks
 from odyssey.policy import Selection
 from odyssey.project import Project
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for path, content in files.items():
-        full = root / path
-        full.parent.mkdir(parents=True, exist_ok=True)
-        full.write_text(content, encoding="utf-8")
-    return root
+from tests.odyssey.helpers import write_tree
 
 
 def found(root: Path, selection: Selection | None = None) -> set[str]:

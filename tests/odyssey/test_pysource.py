@@ -8,14 +8,7 @@ import pytest
 
 from odyssey.project import Project
 from odyssey.pysource import package_dirs, parse_source, python_index
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Project:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return Project(root)
+from tests.odyssey.helpers import make_repo
 
 
 LENET = {

@@ -15,6 +15,7 @@ import pytest
 
 from odyssey.pytest_plugin import DEFAULT_IGNORE, TreeGuard, compare, snapshot
 from tests.conftest import require_executable
+from tests.odyssey.helpers import write_tree
 
 
 def git_env() -> dict[str, str]:
@@ -29,19 +30,12 @@ def git(root: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, env=git_env(), check=True, capture_output=True, timeout=60)
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     require_executable("git")
     root = tmp_path / "repo"
-    write(root, {"docs/guide.md": "# Guide\n\nHow to train.\n", "docs/api.md": "# API\n\nThe model.\n",
-                 "README.md": "# Project\n\nSee docs/.\n"})
+    write_tree(root, {"docs/guide.md": "# Guide\n\nHow to train.\n", "docs/api.md": "# API\n\nThe model.\n",
+                      "README.md": "# Project\n\nSee docs/.\n"})
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "Initial docs")
@@ -56,12 +50,12 @@ def test_clean_session_has_no_changes(repo: Path) -> None:
 
 
 def test_every_kind_of_change_is_named(repo: Path) -> None:
-    write(repo, {"notes/draft.md": "draft\n", "docs/api.md": "# API\n\nEdited by hand.\n", "scratch.md": "x\n"})
+    write_tree(repo, {"notes/draft.md": "draft\n", "docs/api.md": "# API\n\nEdited by hand.\n", "scratch.md": "x\n"})
     before = snapshot(repo)
     assert before is not None
-    write(repo, {"docs/guide.md": "Content here.\n",  # clean -> modified
-                 "docs/api.md": "Content here.\n",  # already modified -> modified again
-                 "docs/new.md": "Content here.\n"})  # created
+    write_tree(repo, {"docs/guide.md": "Content here.\n",  # clean -> modified
+                      "docs/api.md": "Content here.\n",  # already modified -> modified again
+                      "docs/new.md": "Content here.\n"})  # created
     (repo / "README.md").unlink()  # deleted
     (repo / "notes/draft.md").unlink()  # untracked before -> gone
     git(repo, "checkout", "--", "docs/api.md")  # and then restored: still a change from the session's start
@@ -76,7 +70,7 @@ def test_every_kind_of_change_is_named(repo: Path) -> None:
 def test_staged_files_and_commits_are_changes(repo: Path) -> None:
     before = snapshot(repo)
     assert before is not None
-    write(repo, {"docs/guide.md": "Content here.\n"})
+    write_tree(repo, {"docs/guide.md": "Content here.\n"})
     git(repo, "commit", "-qam", "A test committed this")
     after = snapshot(repo)
     assert after is not None
@@ -88,8 +82,8 @@ def test_staged_files_and_commits_are_changes(repo: Path) -> None:
 def test_guard_ignores_caches(repo: Path) -> None:
     guard = TreeGuard(repo, DEFAULT_IGNORE)
     assert guard.start()
-    write(repo, {"tests/__pycache__/test_x.cpython-311.pyc": "", ".hypothesis/examples/x": "",
-                 "docs/__pycache__/y.pyc": "", "docs/guide.md": "Content here.\n"})
+    write_tree(repo, {"tests/__pycache__/test_x.cpython-311.pyc": "", ".hypothesis/examples/x": "",
+                      "docs/__pycache__/y.pyc": "", "docs/guide.md": "Content here.\n"})
     assert guard.finish() == [("modified", "docs/guide.md")]
 
 
@@ -130,7 +124,7 @@ def run_pytest(root: Path, *args: str, extra_path: Path | None = None) -> subpro
 
 
 def add_tests(root: Path, source: str) -> None:
-    write(root, {"tests/test_docs.py": source})
+    write_tree(root, {"tests/test_docs.py": source})
     git(root, "add", "-A")
     git(root, "commit", "-qm", "Add tests")
 
@@ -154,7 +148,7 @@ def test_careful_session_passes_and_plugin_is_opt_in(repo: Path) -> None:
 
 
 def test_outside_git_the_plugin_does_nothing(tmp_path: Path) -> None:
-    write(tmp_path, {"docs/guide.md": "# Guide\n", "tests/test_docs.py": OVERWRITING_TESTS})
+    write_tree(tmp_path, {"docs/guide.md": "# Guide\n", "tests/test_docs.py": OVERWRITING_TESTS})
     done = run_pytest(tmp_path, "-p", "odyssey.pytest_plugin")
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -162,12 +156,12 @@ def test_outside_git_the_plugin_does_nothing(tmp_path: Path) -> None:
 def test_ini_option_through_the_entry_point(repo: Path, tmp_path: Path) -> None:
     # An installed distribution that declares the entry point, as pyproject.toml would.
     dist = tmp_path / "site" / "odyssey_guard_example-1.0.dist-info"
-    write(dist, {"METADATA": "Metadata-Version: 2.1\nName: odyssey-guard-example\nVersion: 1.0\n",
-                 "entry_points.txt": "[pytest11]\nodyssey.pytest_plugin = odyssey.pytest_plugin\n"})
+    write_tree(dist, {"METADATA": "Metadata-Version: 2.1\nName: odyssey-guard-example\nVersion: 1.0\n",
+                      "entry_points.txt": "[pytest11]\nodyssey.pytest_plugin = odyssey.pytest_plugin\n"})
     add_tests(repo, OVERWRITING_TESTS)
     assert run_pytest(repo, extra_path=tmp_path / "site").returncode == 0  # loaded, but not enabled
     git(repo, "checkout", "--", "docs/guide.md")
-    write(repo, {"pytest.ini": "[pytest]\nodyssey_guard_tree = true\n"})
+    write_tree(repo, {"pytest.ini": "[pytest]\nodyssey_guard_tree = true\n"})
     git(repo, "add", "pytest.ini")
     git(repo, "commit", "-qm", "Guard the tree")
     done = run_pytest(repo, extra_path=tmp_path / "site")

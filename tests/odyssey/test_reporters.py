@@ -29,6 +29,7 @@ from odyssey.cli import main
 from odyssey.findings import Finding, Fix, Severity
 from odyssey.reporters import REPORTERS, Summary, make_reporter
 from odyssey.reporters.sarif import SARIF_SCHEMA
+from tests.odyssey.helpers import write_tree
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 SARIF_SCHEMA_FILE = SNAPSHOTS / "sarif-schema-2.1.0.json"
@@ -52,17 +53,6 @@ SNAPSHOT_TREE = {
     "notes/reviewer.md": "---\nname: reviewer\ntools: [Read, Grep\n---\n\n# Reviewer\n",
     "notes/plot.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
 }
-
-
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    for path, content in files.items():
-        full = root / path
-        full.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            full.write_bytes(content)
-        else:
-            full.write_text(content, encoding="utf-8")
-    return root
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -24,6 +24,7 @@ from odyssey.engine import run_checks
 from odyssey.findings import Finding
 from odyssey.policy import Selection
 from odyssey.project import Project
+from tests.odyssey.helpers import located, make_repo
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 
@@ -45,22 +46,10 @@ def main(argv=None):
 '''
 
 
-def make_repo(root: Path, files: dict[str, str]) -> Project:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return Project(root)
-
-
 def acc_findings(project: Project) -> list[Finding]:
     result = run_checks(project, None, Selection(select=("ACC",)))
     assert result.errors == []
     return result.findings
-
-
-def located(found: list[Finding]) -> list[str]:
-    return [f"{f.path}:{f.line}:{f.column}: {f.code}" for f in found]
 
 
 def tiny_repo(root: Path, readme: str, config: str = "") -> Project:

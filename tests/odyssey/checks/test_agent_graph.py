@@ -15,6 +15,7 @@ from odyssey.engine import run_checks
 from odyssey.findings import Finding
 from odyssey.policy import Selection
 from odyssey.project import Project
+from tests.odyssey.helpers import write_tree
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------
@@ -30,14 +31,6 @@ def agent_file(name: str, *, level: int | None = None, delegates: list[str] | No
     if receives is not None:
         lines.append(f"receives_from: [{', '.join(receives)}]")
     return "---\n" + "\n".join(lines) + f"\n---\n\n# {name}\n{body}"
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Path:
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def check(root: Path, select: str = "AGT1") -> list[Finding]:
@@ -119,7 +112,7 @@ def test_random_dags_have_no_cycles_and_each_back_edge_adds_its_knot() -> None:
 
 # -- the check on generated teams ---------------------------------------------------------------------------------
 def write_team(root: Path, graph: dict[str, list[str]]) -> None:
-    make_repo(root, {f"agents/{name}.md": agent_file(name, delegates=targets) for name, targets in graph.items()})
+    write_tree(root, {f"agents/{name}.md": agent_file(name, delegates=targets) for name, targets in graph.items()})
 
 
 def test_300_agent_random_dag_has_no_cycle_finding_and_one_back_edge_gives_one(tmp_path: Path) -> None:
@@ -152,7 +145,7 @@ def test_300_agent_random_dag_has_no_cycle_finding_and_one_back_edge_gives_one(t
 
 def test_team_edges_come_from_both_sides_and_the_body(tmp_path: Path) -> None:
     body = "\n## Delegates to:\n\n- [Writer](engineers/writer.md)\n- [Guide](guides/how.md)\n"
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "agents/lead.md": agent_file("lead", level=0, body=body),
         "agents/engineers/writer.md": agent_file("writer", level=1),
         "agents/engineers/tester.md": agent_file("tester", level=1, receives=["lead"]),
@@ -169,7 +162,7 @@ def test_team_edges_come_from_both_sides_and_the_body(tmp_path: Path) -> None:
 def test_custom_delegation_headings_replace_the_default(tmp_path: Path) -> None:
     body = ("\n## Hands Off To\n\n- [Writer](writer.md)\n\n### Details\n\n- [Tester](tester.md)\n"
             "\n## Delegates To\n\n- [Reviewer](reviewer.md)\n")
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "odyssey.toml": '[agents]\ndelegation-headings = ["Hands off to"]\n',
         "agents/lead.md": agent_file("lead", level=0, body=body),
         "agents/writer.md": agent_file("writer", level=1),
@@ -188,7 +181,7 @@ def test_levels_down_sideways_up_and_skipping(tmp_path: Path) -> None:
         "agents/peer.md": agent_file("peer", level=1),
         "agents/low.md": agent_file("low", level=3),
     }
-    make_repo(tmp_path, files)
+    write_tree(tmp_path, files)
     findings = check(tmp_path, "AGT104")
     assert sorted(f.message.split(",")[0] for f in findings) == [
         "'mid' (level 1) delegates to 'peer' (level 1)", "'mid' (level 1) delegates to 'top' (level 0)"
@@ -201,7 +194,7 @@ def test_levels_down_sideways_up_and_skipping(tmp_path: Path) -> None:
 
 
 def test_symmetry_is_required_only_where_both_sides_speak_and_can_be_turned_off(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "agents/lead.md": agent_file("lead", level=0, delegates=["a", "b"]),
         "agents/a.md": agent_file("a", level=1),  # no receives_from: not held to one
         "agents/b.md": agent_file("b", level=1, receives=["other"]),
@@ -220,7 +213,7 @@ def test_symmetry_is_required_only_where_both_sides_speak_and_can_be_turned_off(
 
 
 def test_roots_without_levels_are_agents_with_no_receives_from(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "agents/lead.md": agent_file("lead", delegates=["worker"]),
         "agents/worker.md": agent_file("worker", receives=["lead"]),
         "agents/left.md": agent_file("left", receives=["right"], delegates=["right"]),
@@ -231,7 +224,7 @@ def test_roots_without_levels_are_agents_with_no_receives_from(tmp_path: Path) -
 
 
 def test_the_top_level_is_the_root_when_nobody_is_level_zero(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "agents/lead.md": agent_file("lead", level=1, delegates=["worker"]),
         "agents/worker.md": agent_file("worker", level=2),
         "agents/stray.md": agent_file("stray", level=2),
@@ -242,7 +235,7 @@ def test_the_top_level_is_the_root_when_nobody_is_level_zero(tmp_path: Path) -> 
 
 
 def test_delegation_needs_the_agent_tool(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "agents/lead.md": agent_file("lead", level=0, delegates=["a", "b", "c", "d", "e", "f"]),  # no tools key
         "agents/a.md": agent_file("a", level=1, tools="Read, Task", delegates=["leaf"]),
         "agents/b.md": agent_file("b", level=1, tools="Read, Agent", delegates=["leaf"]),
@@ -261,7 +254,7 @@ def test_delegation_needs_the_agent_tool(tmp_path: Path) -> None:
 
 
 def test_unknown_self_and_duplicate_names(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "agents/lead.md": agent_file("lead", level=0, delegates=["lead", "wrker", "worker"]),
         "agents/worker.md": agent_file("worker", level=1, receives=["lead"]),
         ".claude/agents/worker.md": agent_file("worker", level=1, receives=["lead"]),
@@ -279,9 +272,9 @@ def test_unknown_self_and_duplicate_names(tmp_path: Path) -> None:
 
 
 def test_no_agents_no_findings_and_targeted_runs_skip_the_graph(tmp_path: Path) -> None:
-    make_repo(tmp_path, {"README.md": "# Project\n", "docs/index.md": "# Docs\n"})
+    write_tree(tmp_path, {"README.md": "# Project\n", "docs/index.md": "# Docs\n"})
     assert check(tmp_path) == []
-    make_repo(tmp_path, {"agents/a.md": agent_file("a", level=0, delegates=["a"])})
+    write_tree(tmp_path, {"agents/a.md": agent_file("a", level=0, delegates=["a"])})
     result = run_checks(Project(tmp_path), ["agents/a.md"], Selection(select=("AGT1",)))
     assert result.findings == []  # the graph needs the whole repository
     assert codes(check(tmp_path)) == [("agents/a.md", "AGT102")]

@@ -16,6 +16,7 @@ from odyssey.engine import run_checks
 from odyssey.findings import Finding
 from odyssey.policy import Selection
 from odyssey.project import Project
+from tests.odyssey.helpers import write_tree
 
 REVIEWER = """\
 ---
@@ -28,14 +29,6 @@ color: red
 
 # Code Reviewer
 """
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Path:
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def check(root: Path, select: str = "AGT0") -> list[Finding]:
@@ -61,13 +54,13 @@ def test_the_shipped_schema_is_valid_draft_2020_12() -> None:
 
 
 def test_a_clean_claude_code_agent_has_no_findings(tmp_path: Path) -> None:
-    make_repo(tmp_path, {".claude/agents/code-reviewer.md": REVIEWER})
+    write_tree(tmp_path, {".claude/agents/code-reviewer.md": REVIEWER})
     assert check(tmp_path) == []
 
 
 def test_unknown_keys_get_a_did_you_mean_at_their_own_line(tmp_path: Path) -> None:
     text = agent("data-engineer", "colour: green\npermission_mode: plan\nallowed-tools: Read\nowner: ml-team\n")
-    make_repo(tmp_path, {"agents/data-engineer.md": text})
+    write_tree(tmp_path, {"agents/data-engineer.md": text})
     findings = [f for f in check(tmp_path) if f.code == "AGT003"]
     by_line = {f.line: f.message for f in findings}
     assert set(by_line) == {4, 5, 6, 7}
@@ -78,7 +71,7 @@ def test_unknown_keys_get_a_did_you_mean_at_their_own_line(tmp_path: Path) -> No
 
 
 def test_misspelt_required_key_is_reported_missing_and_names_the_typo(tmp_path: Path) -> None:
-    make_repo(tmp_path, {"agents/docs-writer.md": "---\nname: docs-writer\ndescripton: Writes pages.\n---\n"})
+    write_tree(tmp_path, {"agents/docs-writer.md": "---\nname: docs-writer\ndescripton: Writes pages.\n---\n"})
     findings = check(tmp_path)
     assert where(findings) == {("agents/docs-writer.md", 1, "AGT002"), ("agents/docs-writer.md", 3, "AGT003")}
     missing = next(f for f in findings if f.code == "AGT002")
@@ -112,7 +105,7 @@ def test_misspelt_required_key_is_reported_missing_and_names_the_typo(tmp_path: 
     ],
 )
 def test_values_are_checked_against_the_schema(tmp_path: Path, line: str, accepted: bool) -> None:
-    make_repo(tmp_path, {"agents/worker.md": agent("worker", line + "\n")})
+    write_tree(tmp_path, {"agents/worker.md": agent("worker", line + "\n")})
     findings = check(tmp_path)
     if accepted:
         assert findings == []
@@ -122,7 +115,7 @@ def test_values_are_checked_against_the_schema(tmp_path: Path, line: str, accept
 
 
 def test_empty_description_and_case_slip_in_model_get_readable_messages(tmp_path: Path) -> None:
-    make_repo(tmp_path, {"agents/worker.md": "---\nname: worker\ndescription: ''\nmodel: Sonnet\n---\n"})
+    write_tree(tmp_path, {"agents/worker.md": "---\nname: worker\ndescription: ''\nmodel: Sonnet\n---\n"})
     messages = {f.line: f.message for f in check(tmp_path)}
     assert "an empty string" in messages[3] and "non-empty" in messages[3]
     assert "did you mean 'sonnet'?" in messages[4]
@@ -130,7 +123,7 @@ def test_empty_description_and_case_slip_in_model_get_readable_messages(tmp_path
 
 
 def test_name_must_equal_the_file_stem(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "agents/engineers/test-engineer.md": agent("test-runner"),
         "agents/engineers/model-engineer.md": agent("model-engineer"),
     })
@@ -141,7 +134,7 @@ def test_name_must_equal_the_file_stem(tmp_path: Path) -> None:
 
 
 def test_comma_string_and_list_tools_read_the_same(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "agents/a.md": agent("a", "tools: Read, Grep, Agent(b, c), mcp__github__create_issue\n"),
         "agents/b.md": agent("b", "tools:\n  - Read\n  - Grep\n  - Agent(b, c)\n  - mcp__github__create_issue\n"),
     })
@@ -163,7 +156,7 @@ def test_split_tool_list_keeps_parenthesised_arguments_whole() -> None:
 
 
 def test_unknown_tools_point_at_the_tool_in_either_form(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "agents/a.md": agent("a", "tools: Read, Grepp, Task, Agent\n"),
         "agents/b.md": agent("b", "tools:\n  - Read\n  - WebSerch\ndisallowedTools: [bash]\n"),
         "agents/c.md": agent("c", "tools: '*'\n"),
@@ -179,7 +172,7 @@ def test_unknown_tools_point_at_the_tool_in_either_form(tmp_path: Path) -> None:
 
 
 def test_known_tools_from_config_are_accepted(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "odyssey.toml": '[agents]\nknown-tools = ["Profiler"]\n',
         "agents/bench.md": agent("bench", "tools: Read, Profiler, Benchmark\n"),
     })
@@ -195,7 +188,7 @@ def test_schema_extension_adds_keys_and_required_ones(tmp_path: Path) -> None:
         "properties": {"owner": {"$ref": "#/$defs/team"}, "tags": {"type": "array", "items": {"type": "string"}}},
         "required": ["owner"],
     }
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "odyssey.toml": '[agents]\nschema-extension = "schemas/agent-extra.json"\n',
         "schemas/agent-extra.json": json.dumps(extension),
         "agents/good.md": agent("good", "owner: docs\ntags: [writing]\n"),
@@ -216,7 +209,7 @@ def test_schema_replacement_drops_the_default_keys(tmp_path: Path) -> None:
         "required": ["role"],
         "properties": {"role": {"type": "string"}},
     }
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "odyssey.toml": '[agents]\nschema = "config/agent.schema.json"\n',
         "config/agent.schema.json": json.dumps(replacement),
         "agents/a.md": "---\nrole: reviewer\ncolour: red\n---\n",
@@ -242,7 +235,7 @@ def test_a_broken_schema_file_is_a_one_line_config_error(tmp_path: Path, content
     files = {"odyssey.toml": '[agents]\nschema-extension = "agent-extra.json"\n', "agents/a.md": agent("a")}
     if content is not None:
         files["agent-extra.json"] = content
-    make_repo(tmp_path, files)
+    write_tree(tmp_path, files)
     with pytest.raises(ConfigError) as raised:
         load_agent_schema(load_config(tmp_path))
     message = str(raised.value)
@@ -252,7 +245,7 @@ def test_a_broken_schema_file_is_a_one_line_config_error(tmp_path: Path, content
 def test_the_cli_reports_a_broken_schema_without_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "odyssey.toml": '[agents]\nschema = "missing.json"\n',
         "agents/a.md": agent("a"),
     })
@@ -265,7 +258,7 @@ def test_the_cli_reports_a_broken_schema_without_a_traceback(
 
 
 def test_only_agent_files_are_checked(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "docs/agents.md": "---\nname: Guide\ncolour: red\n---\n# Agents\n",
         "agents/README.md": "# The team\n",
         "agents/guides/writing-agents.md": "---\ndescripton: x\n---\n",
@@ -276,12 +269,12 @@ def test_only_agent_files_are_checked(tmp_path: Path) -> None:
 
 
 def test_broken_yaml_is_left_to_the_inputs_check(tmp_path: Path) -> None:
-    make_repo(tmp_path, {"agents/a.md": "---\nname: a\ntools: [Read, Grep\n---\n", "agents/b.md": "---\n- a\n---\n"})
+    write_tree(tmp_path, {"agents/a.md": "---\nname: a\ntools: [Read, Grep\n---\n", "agents/b.md": "---\n- a\n---\n"})
     assert check(tmp_path) == []
 
 
 def test_missing_frontmatter_is_reported_once(tmp_path: Path) -> None:
-    make_repo(tmp_path, {"agents/a.md": "# Agent A\n\nLevel 2.\n", "agents/b.md": "---\n---\n# B\n"})
+    write_tree(tmp_path, {"agents/a.md": "# Agent A\n\nLevel 2.\n", "agents/b.md": "---\n---\n# B\n"})
     assert where(check(tmp_path)) == {
         ("agents/a.md", 1, "AGT001"),
         ("agents/b.md", 1, "AGT002"),

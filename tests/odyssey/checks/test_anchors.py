@@ -8,6 +8,7 @@ from odyssey.engine import run_checks
 from odyssey.findings import Finding
 from odyssey.policy import Selection
 from odyssey.project import Project
+from tests.odyssey.helpers import located, make_repo
 
 MKDOCS_YML = "site_name: Manual\nmarkdown_extensions:\n  - toc\n  - attr_list\n"
 
@@ -24,25 +25,10 @@ TRAINING_PAGE = """\
 """
 
 
-def make_repo(root: Path, files: dict[str, str | bytes]) -> Project:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, encoding="utf-8")
-    return Project(root)
-
-
 def anchor_findings(project: Project, targets: list[str] | None = None) -> list[Finding]:
     result = run_checks(project, targets, Selection(select=("ANC",)))
     assert result.errors == []
     return result.findings
-
-
-def located(findings: list[Finding]) -> list[str]:
-    return [f"{f.path}:{f.line}:{f.column}: {f.code}" for f in findings]
 
 
 def test_each_reader_meets_the_slugs_of_the_renderer_that_shows_the_target(tmp_path: Path) -> None:

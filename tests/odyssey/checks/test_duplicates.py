@@ -17,22 +17,13 @@ from odyssey.globs import any_match
 from odyssey.policy import Selection
 from odyssey.project import Project
 from tests.conftest import require_executable
+from tests.odyssey.helpers import check_findings, make_repo
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 
 
-def make_repo(root: Path, files: dict[str, str]) -> Project:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return Project(root)
-
-
 def findings(project: Project, select: str = "DUP") -> list[Finding]:
-    result = run_checks(project, None, Selection(select=(select,)))
-    assert result.errors == []
-    return result.findings
+    return check_findings(project, select)
 
 
 def located(found: list[Finding]) -> list[str]:

@@ -7,30 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from odyssey.engine import run_checks
 from odyssey.findings import Finding
-from odyssey.policy import Selection
 from odyssey.project import Project
+from tests.odyssey.helpers import check_findings, located, make_repo
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
 
 
-def make_repo(root: Path, files: dict[str, bytes | str]) -> Project:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    return Project(root)
-
-
 def findings(project: Project, select: str = "FEN") -> list[Finding]:
-    result = run_checks(project, None, Selection(select=(select,)))
-    assert result.errors == []
-    return result.findings
-
-
-def located(found: list[Finding]) -> list[str]:
-    return [f"{f.path}:{f.line}:{f.column}: {f.code}" for f in found]
+    return check_findings(project, select)
 
 
 def test_links_after_a_misclosed_fence_are_checked_and_links_inside_are_not(tmp_path: Path) -> None:

@@ -11,14 +11,7 @@ from odyssey.engine import RunResult, run_checks
 from odyssey.findings import Finding
 from odyssey.policy import Selection
 from odyssey.project import Project
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Path:
-    for path, text in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return root
+from tests.odyssey.helpers import write_tree
 
 
 def run(root: Path, select: tuple[str, ...] = ("NAM",), targets: list[str] | None = None) -> RunResult:
@@ -47,7 +40,7 @@ def by_path(result: RunResult) -> dict[str, Finding]:
     ],
 )
 def test_each_bad_name_gets_exactly_one_finding(tmp_path: Path, name: str, code: str, destination: str) -> None:
-    make_repo(tmp_path, {f"docs/{name}": "# Page\n", "docs/index.md": "# Home\n"})
+    write_tree(tmp_path, {f"docs/{name}": "# Page\n", "docs/index.md": "# Home\n"})
     found = by_path(run(tmp_path))
     assert list(found) == [f"docs/{name}"]
     finding = found[f"docs/{name}"]
@@ -58,8 +51,8 @@ def test_each_bad_name_gets_exactly_one_finding(tmp_path: Path, name: str, code:
 
 
 def test_messages_say_what_is_wrong_and_the_new_name(tmp_path: Path) -> None:
-    make_repo(tmp_path, {"docs/Model_Overview.md": "#\n", "notes/Standup.md": "#\n", "lenet5/Training Log.md": "#\n",
-                         "notes/日本語.md": "#\n"})
+    write_tree(tmp_path, {"docs/Model_Overview.md": "#\n", "notes/Standup.md": "#\n", "lenet5/Training Log.md": "#\n",
+                          "notes/日本語.md": "#\n"})
     messages = {f.path: f.message for f in run(tmp_path).findings}
     assert messages == {
         "docs/Model_Overview.md":
@@ -76,7 +69,7 @@ def test_messages_say_what_is_wrong_and_the_new_name(tmp_path: Path) -> None:
 
 
 def test_taken_name_gets_a_numbered_unsafe_fix(tmp_path: Path) -> None:
-    make_repo(tmp_path, {"docs/model_overview.md": "# Old\n", "docs/model-overview.md": "# New\n"})
+    write_tree(tmp_path, {"docs/model_overview.md": "# Old\n", "docs/model-overview.md": "# New\n"})
     finding = by_path(run(tmp_path))["docs/model_overview.md"]
     assert finding.fix is not None
     assert (finding.fix.destination, finding.fix.safe) == ("docs/model-overview-2.md", False)
@@ -84,7 +77,7 @@ def test_taken_name_gets_a_numbered_unsafe_fix(tmp_path: Path) -> None:
 
 
 def test_allowed_names_patternless_directories_and_tool_directories_pass(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "README.md": "#\n", "CONTRIBUTING.md": "#\n", "docs/README.md": "#\n", "docs/guides/index.md": "#\n",
         "lenet5/Design_Notes.md": "#\n", "tools/odyssey/README.md": "#\n", "docs/_snippets/links.md": "#\n",
         "docs/.drafts/x.md": "#\n", "docs/getting-started.md": "#\n",
@@ -93,7 +86,7 @@ def test_allowed_names_patternless_directories_and_tool_directories_pass(tmp_pat
 
 
 def test_snake_any_and_regex_patterns(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "pyproject.toml": '[tool.odyssey.naming]\npatterns = { wiki = "snake", scratch = "any", '
                           '"wiki/adr" = \'^\\d{4}-[a-z-]+\\.md$\' }\nallow = ["README.md", "HOME.md"]\n',
         "wiki/getting-started.md": "#\n", "wiki/data_pipeline.md": "#\n", "wiki/HOME.md": "#\n",
@@ -111,7 +104,7 @@ def test_snake_any_and_regex_patterns(tmp_path: Path) -> None:
 
 
 def test_directories_are_reported_once_with_the_same_precedence(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "docs/Meeting Notes/a.md": "#\n", "docs/Meeting Notes/b.md": "#\n",
         "docs/Tutorials/intro.md": "#\n", "docs/Tutorials/Advanced/deep.md": "#\n",
         "docs/API_Reference/index.md": "#\n",
@@ -127,14 +120,14 @@ def test_directories_are_reported_once_with_the_same_precedence(tmp_path: Path) 
 
 
 def test_misplaced_documents_are_left_to_placement(tmp_path: Path) -> None:
-    make_repo(tmp_path, {"docs/SESSION_SUMMARY.md": "# Summary\n", "docs/Lab Log.md": "---\ntype: note\n---\n#\n"})
+    write_tree(tmp_path, {"docs/SESSION_SUMMARY.md": "# Summary\n", "docs/Lab Log.md": "---\ntype: note\n---\n#\n"})
     assert run(tmp_path).findings == []
     codes = sorted(f.code for f in run(tmp_path, select=("PLC", "NAM")).findings)
     assert codes == ["PLC002", "PLC002"]
 
 
 def test_case_collisions_report_everything_but_the_keeper(tmp_path: Path) -> None:
-    make_repo(tmp_path, {
+    write_tree(tmp_path, {
         "docs/guide.md": "# Guide\n", "docs/Guide.md": "# Guide (copy)\n", "docs/GUIDE.md": "# Guide (old)\n",
         "Docs/index.md": "#\n", "docs/index.md": "#\n", "Docs/Guide.md": "#\n",
         "assets/Logo.png": "PNG", "assets/logo.png": "PNG",
@@ -154,13 +147,13 @@ def test_case_collisions_report_everything_but_the_keeper(tmp_path: Path) -> Non
 
 
 def test_targeted_run_checks_file_names_only(tmp_path: Path) -> None:
-    make_repo(tmp_path, {"docs/Meeting Notes/Agenda.md": "#\n", "docs/a.md": "#\n", "docs/A.md": "#\n"})
+    write_tree(tmp_path, {"docs/Meeting Notes/Agenda.md": "#\n", "docs/a.md": "#\n", "docs/A.md": "#\n"})
     result = run(tmp_path, targets=["docs/Meeting Notes/Agenda.md", "docs/A.md"])
     assert [(f.path, f.code) for f in result.findings] == [("docs/Meeting Notes/Agenda.md", "NAM003")]
 
 
 def test_invalid_naming_regex_is_one_config_error(tmp_path: Path) -> None:
-    make_repo(tmp_path, {"odyssey.toml": "[naming]\npatterns = { docs = '(' }\n", "docs/a.md": "#\n",
+    write_tree(tmp_path, {"odyssey.toml": "[naming]\npatterns = { docs = '(' }\n", "docs/a.md": "#\n",
                          "docs/b.md": "#\n"})
     with pytest.raises(ConfigError, match=r"^odyssey.toml:2: naming pattern for 'docs' is not a valid regex"):
         Project(tmp_path)

@@ -4,30 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from odyssey.engine import run_checks
 from odyssey.findings import Finding
 from odyssey.policy import Selection
 from odyssey.project import Project
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Project:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return Project(root)
+from tests.odyssey.helpers import located, make_repo
 
 
 def orphan_findings(project: Project) -> list[Finding]:
     result = run_checks(project, None, Selection(select=("ORP",)))
     assert result.errors == []
     return result.findings
-
-
-def located(found: list[Finding]) -> list[str]:
-    return [f"{f.path}:{f.line}:{f.column}: {f.code}" for f in found]
 
 
 DOCS = {

@@ -11,33 +11,14 @@ import pytest
 from odyssey.checks import stale
 from odyssey.checks.stale import path_candidate
 from odyssey.config import ConfigError
-from odyssey.engine import run_checks
 from odyssey.findings import Finding
-from odyssey.policy import Selection
 from odyssey.project import Project
 from tests.conftest import require_executable
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Project:
-    write(root, files)
-    return Project(root)
+from tests.odyssey.helpers import check_findings, located, make_repo, write_tree
 
 
 def findings(project: Project, select: str = "STL") -> list[Finding]:
-    result = run_checks(project, None, Selection(select=(select,)))
-    assert result.errors == []
-    return result.findings
-
-
-def located(found: list[Finding]) -> list[str]:
-    return [f"{f.path}:{f.line}:{f.column}: {f.code}" for f in found]
+    return check_findings(project, select)
 
 
 PACKAGE = {
@@ -311,9 +292,9 @@ def git(root: Path, *args: str, date: str = "2026-05-01T10:00:00") -> None:
 
 def history_repo(root: Path) -> None:
     require_executable("git")
-    write(root, {**PACKAGE, "odyssey.toml": "[stale]\ngit = true\n",
-                 "docs/model.md": "# Model\n\n`lenet5/model.py` and [training](../lenet5/training.py).\n",
-                 "docs/layers.md": "# Layers\n\nSee `lenet5.layers.conv2d.Conv2d` and `lenet5/layers/`.\n"})
+    write_tree(root, {**PACKAGE, "odyssey.toml": "[stale]\ngit = true\n",
+                      "docs/model.md": "# Model\n\n`lenet5/model.py` and [training](../lenet5/training.py).\n",
+                      "docs/layers.md": "# Layers\n\nSee `lenet5.layers.conv2d.Conv2d` and `lenet5/layers/`.\n"})
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "Add the model")
@@ -343,7 +324,7 @@ def test_git_mode_skips_documents_with_uncommitted_changes(tmp_path: Path) -> No
 def test_git_mode_uses_a_bounded_number_of_git_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     history_repo(tmp_path)
     for number in range(30):
-        write(tmp_path, {f"docs/page-{number}.md": f"# Page {number}\n\n`lenet5/model.py`\n"})
+        write_tree(tmp_path, {f"docs/page-{number}.md": f"# Page {number}\n\n`lenet5/model.py`\n"})
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-qm", "Thirty pages", date="2026-04-01T10:00:00")
     project = Project(tmp_path)

@@ -12,24 +12,13 @@ from odyssey.engine import run_checks
 from odyssey.findings import Finding
 from odyssey.policy import Selection
 from odyssey.project import Project
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Project:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return Project(root)
+from tests.odyssey.helpers import located, make_repo
 
 
 def stub_findings(project: Project, targets: list[str] | None = None) -> list[Finding]:
     result = run_checks(project, targets, Selection(select=("STB",)))
     assert result.errors == []
     return result.findings
-
-
-def located(found: list[Finding]) -> list[str]:
-    return [f"{f.path}:{f.line}:{f.column}: {f.code}" for f in found]
 
 
 @pytest.mark.parametrize("body", [

@@ -19,6 +19,7 @@ from odyssey.workflow.evaluate import evaluate_workflow
 from odyssey.workflow.evidence import implementation_gap, marker_comments
 from odyssey.workflow.settings import workflow_settings
 from tests.conftest import require_executable
+from tests.odyssey.helpers import make_repo
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 
@@ -90,14 +91,6 @@ COMPLETE = {
         The model and its data pipeline, with a test module each and an API page.
         '''),
 }
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Project:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return Project(root)
 
 
 def wfl(project: Project, select: str = "WFL") -> list[str]:

@@ -7,28 +7,13 @@ import random
 from pathlib import Path
 
 from odyssey.checks.xref import related_entries, tags_of
-from odyssey.engine import run_checks
 from odyssey.findings import Finding
-from odyssey.policy import Selection
 from odyssey.project import Project
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Project:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return Project(root)
+from tests.odyssey.helpers import check_findings, located, make_repo
 
 
 def findings(project: Project, select: str = "XRF") -> list[Finding]:
-    result = run_checks(project, None, Selection(select=(select,)))
-    assert result.errors == []
-    return result.findings
-
-
-def located(found: list[Finding]) -> list[str]:
-    return [f"{f.path}:{f.line}:{f.column}: {f.code}" for f in found]
+    return check_findings(project, select)
 
 
 def topic_text(topic: str, sentences: int, seed: int) -> str:

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from odyssey.findings import Finding, Fix
 from odyssey.fix.plan import FixOptions, Plan, Planner, collect_findings
 from odyssey.project import Project
 
+from tests.odyssey.helpers import write_tree  # noqa: F401  (the fixer tests import it from here)
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
     "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
     "GIT_AUTHOR_DATE": "2024-06-01T12:00:00+00:00", "GIT_COMMITTER_DATE": "2024-06-01T12:00:00+00:00",
 }
-
-
-def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
-    """Write ``files`` (text is written as UTF-8 bytes exactly, no newline translation) below ``root``."""
-    for path, content in files.items():
-        full = root / path
-        full.parent.mkdir(parents=True, exist_ok=True)
-        full.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return root
 
 
 def snapshot(root: Path, with_git_index: bool = True) -> dict[str, bytes]:

@@ -16,15 +16,9 @@ from odyssey.notes.model import NotesSettings, note_from_document
 from odyssey.policy import Selection
 from odyssey.project import Project
 from tests.odyssey.notes.corpus import NOTES, OTHER_DOCUMENTS, note
+from tests.odyssey.helpers import write_tree
 
 SETTINGS = NotesSettings()
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text, encoding="utf-8")
-    return root
 
 
 def corpus_notes() -> list:

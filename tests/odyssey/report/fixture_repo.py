@@ -10,6 +10,7 @@ change what these tests see.
 from __future__ import annotations
 
 from pathlib import Path
+from tests.odyssey.helpers import write_tree
 
 SELECT = ["INP", "PLC", "NAM", "LNK", "ANC", "FEN", "ORP", "AGT"]
 
@@ -50,14 +51,6 @@ FILES: dict[str, str] = {
         "---\n\n# Data engineer\n"
     ),
 }
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for path, content in files.items():
-        full = root / path
-        full.parent.mkdir(parents=True, exist_ok=True)
-        full.write_text(content, encoding="utf-8")
-    return root
 
 
 def fixture_repo(directory: Path) -> Path:

@@ -26,6 +26,7 @@ from odyssey.report.render_md import render_markdown
 from odyssey.report.trend import report_schema
 from odyssey.workflow.inputs import report_inputs
 from odyssey.workflow.settings import workflow_settings
+from tests.odyssey.helpers import write_tree
 
 
 def d(text: str) -> str:
@@ -132,14 +133,6 @@ CALC: dict[str, str] = {
         Operations and formatting, each with a test module and an API section.
         '''),
 }
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return root
 
 
 def calc_repo(root: Path) -> Path:
