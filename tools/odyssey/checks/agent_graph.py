@@ -21,10 +21,10 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 
 from odyssey.agents_model import AgentTeam, Declaration, Refusal, delegation_permission, load_team
-from odyssey.checks.agents import did_you_mean
 from odyssey.checks.base import ProjectCheck
 from odyssey.findings import Finding, Severity
 from odyssey.rules import Rule
+from odyssey.suggest import did_you_mean
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ Which files are agents is ``Project.is_agent_file``; agent-like files elsewhere 
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import json
 import logging
@@ -36,6 +35,7 @@ from odyssey.document import Document
 from odyssey.findings import Finding
 from odyssey.project import Project
 from odyssey.rules import Rule
+from odyssey.suggest import did_you_mean, shown
 
 logger = logging.getLogger(__name__)
 
@@ -392,29 +392,6 @@ def unresolvable_ref(schema: dict[str, Any]) -> str | None:
 
 
 # -- messages -----------------------------------------------------------------------------------------------------
-def did_you_mean(word: str, candidates: list[str] | frozenset[str], cutoff: float = 0.6) -> str | None:
-    """The closest candidate: same letters ignoring case and ``-``/``_``, else the most similar spelling."""
-    pool = sorted(candidates)
-    folded = {re.sub(r"[-_]", "", c).casefold(): c for c in pool}
-    key = re.sub(r"[-_]", "", word).casefold()
-    if key in folded:
-        return folded[key]
-    close = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
-    if not close:
-        hit = difflib.get_close_matches(key, list(folded), n=1, cutoff=cutoff)
-        close = [folded[hit[0]]] if hit else []
-    return close[0] if close else None
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "an empty value"
-    if isinstance(value, str):
-        return f"'{value}'" if value.strip() else "an empty string"
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _enum_values(schema: Any) -> list[str]:
     if not isinstance(schema, dict):
         return []
@@ -440,7 +417,7 @@ def value_message(error: jsonschema.ValidationError) -> str:
         return f"{where} lists the same value twice"
     if error.validator not in VALUE_VALIDATORS or not description:
         return f"invalid {where}: {error.message}"
-    message = f"invalid {where}: {_shown(error.instance)}; expected {description}"
+    message = f"invalid {where}: {shown(error.instance)}; expected {description}"
     if isinstance(error.instance, str):
         suggestion = did_you_mean(error.instance, _enum_values(error.schema), cutoff=0.7)
         if suggestion and suggestion != error.instance:

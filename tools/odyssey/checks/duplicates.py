@@ -794,6 +794,21 @@ class DuplicatesCheck(ProjectCheck):
         groups = union_find_groups(((number[p.first], number[p.second]) for p in pairs), len(spans))
         return [([spans[m] for m in members], similarity) for members in groups]
 
+    def copies(self, pairs: list[SimilarPair], tiebreak: Callable[[Span], Any]
+               ) -> Iterator[tuple[Span, Span, float, str, str]]:
+        """(copy, its closest partner, their similarity, the kept document, why it is kept) for every span of a
+        near-duplicate cluster outside the document to keep; the partner is the kept copy when it is one."""
+        for members, similarity in self.clusters(pairs):
+            ordered = self.canonical.order({span.path for span in members})
+            kept = ordered[0]
+            reason = self.canonical.reason(kept, ordered[1:])
+            for span in members:
+                if span.path == kept:
+                    continue
+                partners = [other for other in members if (span, other) in similarity]
+                other = max(partners, key=lambda o: (o.path == kept, similarity[(span, o)], tiebreak(o)))
+                yield span, other, similarity[(span, other)], kept, reason
+
     def near_boilerplate(self, pairs: list[SimilarPair]) -> Iterator[Finding]:
         """Sections with near-identical copies in ``boilerplate-min-files`` documents; keeps the other pairs."""
         boilerplate: set[Span] = set()
@@ -831,21 +846,12 @@ class DuplicatesCheck(ProjectCheck):
             if a.section in boilerplate or b.section in boilerplate:
                 continue
             pairs.append(pair)
-        for members, similarity in self.clusters(pairs):
-            ordered = self.canonical.order({span.path for span in members})
-            kept = ordered[0]
-            reason = self.canonical.reason(kept, ordered[1:])
-            for span in members:
-                if span.path == kept:
-                    continue
-                partners = [other for other in members if (span, other) in similarity]
-                other = max(partners, key=lambda o: (o.path == kept, similarity[(span, o)], -o.line))
-                assert span.section is not None and other.section is not None
-                value = similarity[(span, other)]
-                message = (f"{span.section.label} (lines {section_line_range(span.section)}) is a near duplicate of "
-                           f"{other.section.label} in {other.where} (shingle similarity {value:.2f}); keep it in "
-                           f"{kept} ({reason}) and link to it from here")
-                yield self.finding(DUP004, span.path, span.line, 1, message, end_line=span.end_line)
+        for span, other, value, kept, reason in self.copies(pairs, tiebreak=lambda o: -o.line):
+            assert span.section is not None and other.section is not None
+            message = (f"{span.section.label} (lines {section_line_range(span.section)}) is a near duplicate of "
+                       f"{other.section.label} in {other.where} (shingle similarity {value:.2f}); keep it in "
+                       f"{kept} ({reason}) and link to it from here")
+            yield self.finding(DUP004, span.path, span.line, 1, message, end_line=span.end_line)
 
     # -- DUP003 ----------------------------------------------------------------------------------------------
     def near_duplicate_documents(self) -> Iterator[Finding]:
@@ -872,19 +878,11 @@ class DuplicatesCheck(ProjectCheck):
                     continue
                 pair = SimilarPair(pair.first, pair.second, similarity)
             pairs.append(pair)
-        for members, similarity in self.clusters(pairs):
-            ordered = self.canonical.order({span.path for span in members})
-            kept = ordered[0]
-            reason = self.canonical.reason(kept, ordered[1:])
-            for span in members:
-                if span.path == kept:
-                    continue
-                partners = [other for other in members if (span, other) in similarity]
-                other = max(partners, key=lambda o: (o.path == kept, similarity[(span, o)], o.path))
-                self.run.file_pairs.add(frozenset((span.path, other.path)))
-                message = (f"near duplicate of {other.path} (shingle similarity {similarity[(span, other)]:.2f}); keep "
-                           f"{kept} ({reason}), merge what this copy adds into it and delete this one")
-                yield self.finding(DUP003, span.path, 1, 1, message)
+        for span, other, value, kept, reason in self.copies(pairs, tiebreak=lambda o: o.path):
+            self.run.file_pairs.add(frozenset((span.path, other.path)))
+            message = (f"near duplicate of {other.path} (shingle similarity {value:.2f}); keep "
+                       f"{kept} ({reason}), merge what this copy adds into it and delete this one")
+            yield self.finding(DUP003, span.path, 1, 1, message)
 
     # -- DUP005 ----------------------------------------------------------------------------------------------
     def topical_candidate(self, path: str) -> bool:

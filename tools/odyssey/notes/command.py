@@ -22,9 +22,9 @@ from odyssey.config import load_config
 from odyssey.notes import create, lifecycle
 from odyssey.notes.index import generate_index, write_index
 from odyssey.notes.model import STATUSES, Note, NotesSettings, load_notes, notes_settings, reference_target
-from odyssey.notes.schema import did_you_mean
 from odyssey.project import Project
 from odyssey.resolve import relative_link
+from odyssey.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from odyssey.notes.matching import Cover

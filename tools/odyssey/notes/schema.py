@@ -8,10 +8,8 @@ expected shape from the schema's ``description`` for bad values.
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +18,7 @@ from typing import Any
 import jsonschema
 
 from odyssey.notes.model import KEY_ORDER, NotesSettings, jsonable
+from odyssey.suggest import did_you_mean, shown
 
 # What agents write instead of the note keys.
 KEY_ALIASES = {
@@ -65,25 +64,6 @@ def note_schema(settings: NotesSettings) -> dict[str, Any]:
     for key in settings.extra_keys:
         schema["properties"].setdefault(key, {})
     return schema
-
-
-def did_you_mean(word: str, candidates: list[str], cutoff: float = 0.6) -> str | None:
-    """The closest candidate: the same letters ignoring case and ``-``/``_``, else the most similar spelling."""
-    folded = {re.sub(r"[-_]", "", c).casefold(): c for c in candidates}
-    key = re.sub(r"[-_]", "", word).casefold()
-    if key in folded:
-        return folded[key]
-    close = difflib.get_close_matches(word.casefold(), candidates, n=1, cutoff=cutoff)
-    return close[0] if close else None
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "an empty value"
-    if isinstance(value, str):
-        return f"'{value}'" if value.strip() else "an empty string"
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _where(error: jsonschema.ValidationError) -> str:
@@ -149,7 +129,7 @@ class NoteValidator:
             return f"{where} lists the same value twice"
         if not description:
             return f"invalid {where}: {error.message}"
-        message = f"invalid {where}: {_shown(error.instance)}; expected {description}"
+        message = f"invalid {where}: {shown(error.instance)}; expected {description}"
         if isinstance(error.instance, str) and "enum" in schema:
             suggestion = did_you_mean(error.instance, [str(v) for v in schema["enum"]], cutoff=0.7)
             if suggestion and suggestion != error.instance:
