@@ -196,3 +196,16 @@ def test_starter_config_mentions_every_key_of_the_schema() -> None:
             missing += [f"{section}.{key}" for key in spec["properties"] if key not in text]
     missing += [f"kinds.{key}" for key in schema["properties"]["kinds"]["items"]["properties"] if key not in text]
     assert missing == []
+
+
+def test_starter_config_states_the_defaults(tmp_path: Path) -> None:
+    # `odyssey init` must not change what the checks do: its values are the defaults, written out.
+    from odyssey.checks.duplicates import DuplicateSettings
+    from odyssey.checks.xref import XrefSettings
+
+    (tmp_path / "starter").mkdir()
+    (tmp_path / "starter" / "odyssey.toml").write_text(starter_config(pyproject=False), encoding="utf-8")
+    (tmp_path / "bare").mkdir()
+    starter, bare = load_config(tmp_path / "starter"), load_config(tmp_path / "bare")
+    for settings in (DuplicateSettings, XrefSettings):
+        assert settings.from_config(starter) == settings.from_config(bare)

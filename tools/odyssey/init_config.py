@@ -135,7 +135,7 @@ exclude = ["CHANGELOG*", "changelog*", "CHANGES*", "HISTORY*", "changelogs/", "c
 
 [{prefix}xref]
 # TF-IDF cosine from which two documents should link each other (XRF001), or this many shared uncommon tags.
-threshold = 0.35
+threshold = 0.3
 min-shared-tags = 2
 max-suggestions = 3
 # `related:` must be mutual (XRF003), and which frontmatter keys list related documents.

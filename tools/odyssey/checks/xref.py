@@ -88,7 +88,7 @@ XRF001 = Rule(
     and a link (or a `related:` entry) back.
 
     ## Options
-    - `xref.threshold` (default 0.35), `xref.min-shared-tags` (default 2), `xref.max-suggestions` (default 3).
+    - `xref.threshold` (default 0.3), `xref.min-shared-tags` (default 2), `xref.max-suggestions` (default 3).
     - `xref.exclude`: globs of documents that get no suggestion.
     """,
 )
